@@ -1,0 +1,59 @@
+// Reprocess: run a finished event again as a new generation (new job id, new tasks). Events still on
+// their way (queued, processing, or failed awaiting BullMQ's retry) are refused, so two clicks or a
+// reprocess racing a retry can never run an event twice at once.
+import type { PrismaClient } from '@hookfleet/db';
+import { AppError } from '@hookfleet/http';
+import { dispatchEvent, routeGithubEvent, type EventQueues, type QueueName } from '@hookfleet/queue';
+
+export interface ReprocessResult {
+  eventId: string;
+  generation: number;
+  jobId: string;
+}
+
+export async function reprocessEvent(
+  deps: { prisma: PrismaClient; queues: EventQueues },
+  eventId: string,
+): Promise<ReprocessResult> {
+  const event = await deps.prisma.webhookEvent.findUnique({
+    where: { id: eventId },
+    select: {
+      id: true,
+      status: true,
+      generation: true,
+      queue: true,
+      jobId: true,
+      eventType: true,
+      action: true,
+      payload: true,
+    },
+  });
+  if (!event) throw new AppError(404, 'event_not_found', `no event ${eventId}`);
+  const route = routeGithubEvent(event.eventType, event.action, event.payload);
+  const queue = event.queue as QueueName;
+
+  if (event.status === 'received') {
+    // Stored but never queued: queue the current generation (its job id makes this idempotent).
+    const jobId = await dispatchEvent(deps, { eventId, queue, taskType: route.taskType, generation: event.generation });
+    return { eventId, generation: event.generation, jobId };
+  }
+  if (event.status !== 'processed' && event.status !== 'dead') {
+    throw new AppError(409, 'event_in_progress', `event is ${event.status}; reprocess it once it is processed or dead`);
+  }
+
+  const generation = event.generation + 1;
+  // Conditional on the state read above: of two concurrent reprocesses, one wins.
+  const claimed = await deps.prisma.webhookEvent.updateMany({
+    where: { id: eventId, status: event.status, generation: event.generation },
+    data: { status: 'received', generation, lastError: null },
+  });
+  if (claimed.count === 0) throw new AppError(409, 'event_in_progress', 'event changed meanwhile; reload it');
+
+  // The dead generation's job leaves the dead-letter queue: its event is being handled again.
+  if (event.jobId) {
+    const previous = await deps.queues[queue].getJob(event.jobId);
+    if (previous && (await previous.isFailed())) await previous.remove();
+  }
+  const jobId = await dispatchEvent(deps, { eventId, queue, taskType: route.taskType, generation });
+  return { eventId, generation, jobId };
+}

@@ -1,0 +1,62 @@
+// Retry: one more attempt at a failed or dead task of the event's current generation. The job id is
+// derived from the event's attempt count, so concurrent retries of one state collapse into one job.
+import type { PrismaClient } from '@hookfleet/db';
+import { AppError } from '@hookfleet/http';
+import { dispatchEvent, type EventQueues, type QueueName, type TaskType } from '@hookfleet/queue';
+
+export interface RetryResult {
+  taskId: string;
+  jobId: string;
+}
+
+export async function retryTask(
+  deps: { prisma: PrismaClient; queues: EventQueues },
+  taskId: string,
+): Promise<RetryResult> {
+  const task = await deps.prisma.workflowTask.findUnique({
+    where: { id: taskId },
+    select: {
+      id: true,
+      status: true,
+      generation: true,
+      taskType: true,
+      event: { select: { id: true, status: true, generation: true, queue: true, attempts: true, jobId: true } },
+    },
+  });
+  if (!task) throw new AppError(404, 'task_not_found', `no task ${taskId}`);
+  const { event } = task;
+  if (task.status !== 'failed' && task.status !== 'dead') {
+    throw new AppError(409, 'task_not_failed', `task is ${task.status}; only failed or dead tasks can be retried`);
+  }
+  if (task.generation !== event.generation) {
+    throw new AppError(409, 'task_superseded', 'the event was reprocessed since; retry the newer task');
+  }
+  if (event.status !== 'dead' && event.status !== 'processed') {
+    throw new AppError(409, 'event_in_progress', `its event is ${event.status}; BullMQ is still on it`);
+  }
+
+  const claimed = await deps.prisma.$transaction(async (tx) => {
+    const claimedTask = await tx.workflowTask.updateMany({
+      where: { id: task.id, status: task.status },
+      data: { status: 'pending', error: null },
+    });
+    if (claimedTask.count === 0) return false;
+    await tx.webhookEvent.update({ where: { id: event.id }, data: { status: 'received', lastError: null } });
+    return true;
+  });
+  if (!claimed) throw new AppError(409, 'task_not_failed', 'task changed meanwhile; reload it');
+
+  const queue = event.queue as QueueName;
+  if (event.jobId) {
+    const previous = await deps.queues[queue].getJob(event.jobId);
+    if (previous && (await previous.isFailed())) await previous.remove();
+  }
+  const jobId = await dispatchEvent(deps, {
+    eventId: event.id,
+    queue,
+    taskType: task.taskType as TaskType,
+    generation: event.generation,
+    retry: event.attempts,
+  });
+  return { taskId: task.id, jobId };
+}

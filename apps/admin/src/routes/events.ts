@@ -1,0 +1,78 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { EventStatus, type Prisma, type PrismaClient } from '@hookfleet/db';
+import { AppError } from '@hookfleet/http';
+import type { EventQueues, QueueName } from '@hookfleet/queue';
+import { reprocessEvent } from '../reprocess-event.js';
+import { eventSummary, executionView, taskView } from '../serializers.js';
+import { parseInput } from '../validation.js';
+import { idParams, pagination } from './shared.js';
+
+const listQuery = pagination.extend({
+  event_type: z.string().min(1).optional(),
+  status: z.enum(EventStatus).optional(),
+  repository: z.string().min(1).optional(),
+});
+
+export function eventRoutes(deps: { prisma: PrismaClient; queues: EventQueues }): Router {
+  const router = Router();
+
+  router.get('/api/v1/events', async (req, res) => {
+    const query = parseInput(listQuery, req.query);
+    const where: Prisma.WebhookEventWhereInput = {
+      eventType: query.event_type,
+      status: query.status,
+      repository: query.repository,
+    };
+    const [events, total] = await Promise.all([
+      deps.prisma.webhookEvent.findMany({
+        where,
+        omit: { payload: true, headers: true },
+        orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
+        take: query.limit,
+        skip: query.offset,
+      }),
+      deps.prisma.webhookEvent.count({ where }),
+    ]);
+    res.json({ data: events.map(eventSummary), pagination: { limit: query.limit, offset: query.offset, total } });
+  });
+
+  router.get('/api/v1/events/:id', async (req, res) => {
+    const { id } = parseInput(idParams, req.params);
+    const event = await deps.prisma.webhookEvent.findUnique({
+      where: { id },
+      include: { tasks: { include: { executions: { orderBy: { startedAt: 'asc' } } }, orderBy: { createdAt: 'asc' } } },
+    });
+    if (!event) throw new AppError(404, 'event_not_found', `no event ${id}`);
+    const job = event.jobId ? await deps.queues[event.queue as QueueName].getJob(event.jobId) : undefined;
+    res.json({
+      ...eventSummary(event),
+      headers: event.headers,
+      payload: event.payload,
+      tasks: event.tasks.map((task) => ({ ...taskView(task), executions: task.executions.map(executionView) })),
+      job: job
+        ? {
+            id: job.id,
+            queue: job.queueName,
+            state: await job.getState(),
+            attempts_made: job.attemptsMade,
+            max_attempts: job.opts.attempts ?? 1,
+            failed_reason: job.failedReason ?? null,
+            created_at: new Date(job.timestamp),
+            processed_at: job.processedOn ? new Date(job.processedOn) : null,
+            finished_at: job.finishedOn ? new Date(job.finishedOn) : null,
+          }
+        : null,
+    });
+  });
+
+  router.post('/api/v1/events/:id/reprocess', async (req, res) => {
+    const { id } = parseInput(idParams, req.params);
+    const result = await reprocessEvent(deps, id);
+    res
+      .status(202)
+      .json({ status: 'reprocessing', event_id: result.eventId, generation: result.generation, job_id: result.jobId });
+  });
+
+  return router;
+}

@@ -1,0 +1,56 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { TaskStatus, type Prisma, type PrismaClient } from '@hookfleet/db';
+import { AppError } from '@hookfleet/http';
+import type { EventQueues } from '@hookfleet/queue';
+import { retryTask } from '../retry-task.js';
+import { executionView, taskView } from '../serializers.js';
+import { parseInput } from '../validation.js';
+import { idParams, pagination } from './shared.js';
+
+const listQuery = pagination.extend({
+  status: z.enum(TaskStatus).optional(),
+  task_type: z.string().min(1).optional(),
+  repository: z.string().min(1).optional(),
+});
+
+export function taskRoutes(deps: { prisma: PrismaClient; queues: EventQueues }): Router {
+  const router = Router();
+
+  router.get('/api/v1/tasks', async (req, res) => {
+    const query = parseInput(listQuery, req.query);
+    const where: Prisma.WorkflowTaskWhereInput = {
+      status: query.status,
+      taskType: query.task_type,
+      repository: query.repository,
+    };
+    const [tasks, total] = await Promise.all([
+      deps.prisma.workflowTask.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: query.limit,
+        skip: query.offset,
+      }),
+      deps.prisma.workflowTask.count({ where }),
+    ]);
+    res.json({ data: tasks.map(taskView), pagination: { limit: query.limit, offset: query.offset, total } });
+  });
+
+  router.get('/api/v1/tasks/:id', async (req, res) => {
+    const { id } = parseInput(idParams, req.params);
+    const task = await deps.prisma.workflowTask.findUnique({
+      where: { id },
+      include: { executions: { orderBy: { startedAt: 'asc' } } },
+    });
+    if (!task) throw new AppError(404, 'task_not_found', `no task ${id}`);
+    res.json({ ...taskView(task), executions: task.executions.map(executionView) });
+  });
+
+  router.post('/api/v1/tasks/:id/retry', async (req, res) => {
+    const { id } = parseInput(idParams, req.params);
+    const result = await retryTask(deps, id);
+    res.status(202).json({ status: 'retrying', task_id: result.taskId, job_id: result.jobId });
+  });
+
+  return router;
+}

@@ -1,0 +1,69 @@
+// The admin API speaks the design documents' snake_case.
+import type { TaskExecution, WebhookEvent, WorkflowTask } from '@hookfleet/db';
+
+export function eventSummary(event: Omit<WebhookEvent, 'payload' | 'headers'>) {
+  return {
+    id: event.id,
+    provider: event.provider,
+    delivery_id: event.deliveryId,
+    hook_id: event.hookId || null,
+    event_type: event.eventType,
+    action: event.action,
+    repository: event.repository,
+    sender: event.sender,
+    status: event.status,
+    processed: event.status === 'processed',
+    queue: event.queue,
+    generation: event.generation,
+    job_id: event.jobId,
+    attempts: event.attempts,
+    error_message: event.lastError,
+    created_at: event.receivedAt,
+    queued_at: event.queuedAt,
+    processing_started_at: event.processingStartedAt,
+    processing_completed_at: event.processedAt,
+    updated_at: event.updatedAt,
+  };
+}
+
+export function executionView(execution: TaskExecution) {
+  return {
+    id: execution.id,
+    execution_id: execution.id,
+    job_id: execution.jobId,
+    attempt: execution.attempt,
+    status: execution.status,
+    started_at: execution.startedAt,
+    completed_at: execution.completedAt,
+    duration_ms: execution.durationMs,
+    error_message: execution.error,
+  };
+}
+
+export function taskView(task: WorkflowTask) {
+  return {
+    id: task.id,
+    task_id: task.id,
+    webhook_event_id: task.eventId,
+    generation: task.generation,
+    task_type: task.taskType,
+    status: task.status,
+    priority: task.priority,
+    repository: task.repository,
+    pr_number: task.prNumber,
+    branch: task.branch,
+    commit_sha: task.commitSha,
+    config: task.config,
+    input_data: task.input,
+    output_data: task.output,
+    error_message: task.error,
+    retry_count: task.retryCount,
+    max_retries: task.maxRetries,
+    external_task_id: task.externalTaskId,
+    external_task_url: task.externalTaskUrl,
+    started_at: task.startedAt,
+    completed_at: task.completedAt,
+    created_at: task.createdAt,
+    updated_at: task.updatedAt,
+  };
+}

@@ -1,0 +1,50 @@
+import type { Express } from 'express';
+import type { PrismaClient } from '@hookfleet/db';
+import {
+  createBaseApp,
+  errorHandler,
+  healthRoutes,
+  notFoundHandler,
+  requestContext,
+  type HealthCheck,
+} from '@hookfleet/http';
+import type { Logger, Metrics } from '@hookfleet/observability';
+import { queueDepths, type EventQueues } from '@hookfleet/queue';
+import { requireBearerToken } from './auth.js';
+import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
+import type { AdminConfig } from './config.js';
+import { eventRoutes } from './routes/events.js';
+import { taskRoutes } from './routes/tasks.js';
+
+export interface AdminDeps {
+  config: AdminConfig;
+  prisma: PrismaClient;
+  queues: EventQueues;
+  logger: Logger;
+  metrics: Metrics;
+  checks: Record<string, HealthCheck>;
+}
+
+export function createAdminServer(deps: AdminDeps): Express {
+  const app = createBaseApp();
+  app.use(requestContext(deps));
+  app.use(
+    healthRoutes({
+      ...deps,
+      beforeScrape: async () => {
+        const depths = await queueDepths(deps.queues);
+        for (const [queue, states] of Object.entries(depths)) {
+          for (const [state, count] of Object.entries(states)) deps.metrics.queueDepth.set({ queue, state }, count);
+        }
+      },
+    }),
+  );
+  // Everything below needs the admin token.
+  app.use(requireBearerToken(deps.config.ADMIN_API_TOKEN));
+  app.use(eventRoutes(deps));
+  app.use(taskRoutes(deps));
+  app.use(BULL_BOARD_PATH, bullBoardRouter(deps.queues));
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

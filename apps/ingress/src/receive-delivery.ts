@@ -1,0 +1,84 @@
+// The ingress use case: store a verified delivery once, queue it, and tell the caller what happened.
+import { createHash } from 'node:crypto';
+import { isUniqueViolation, type Prisma, type PrismaClient } from '@hookfleet/db';
+import { dispatchEvent, type EventQueues, type Route } from '@hookfleet/queue';
+
+export interface VerifiedDelivery {
+  provider: string;
+  hookId: string;
+  deliveryId: string;
+  eventType: string;
+  action: string | null;
+  repository: string | null;
+  sender: string | null;
+  /** Already redacted. */
+  headers: Record<string, string>;
+  payload: Record<string, unknown>;
+  rawBody: Uint8Array;
+  route: Route;
+}
+
+export type ReceiveResult =
+  | { kind: 'accepted'; eventId: string }
+  | { kind: 'duplicate'; eventId: string }
+  | { kind: 'conflict'; eventId: string };
+
+export async function receiveDelivery(
+  deps: { prisma: PrismaClient; queues: EventQueues },
+  delivery: VerifiedDelivery,
+): Promise<ReceiveResult> {
+  const bodySha256 = createHash('sha256').update(delivery.rawBody).digest('hex');
+  let eventId: string;
+  try {
+    const created = await deps.prisma.webhookEvent.create({
+      data: {
+        provider: delivery.provider,
+        hookId: delivery.hookId,
+        deliveryId: delivery.deliveryId,
+        eventType: delivery.eventType,
+        action: delivery.action,
+        repository: delivery.repository,
+        sender: delivery.sender,
+        headers: delivery.headers,
+        payload: delivery.payload as Prisma.InputJsonObject,
+        bodySha256,
+        queue: delivery.route.queue,
+      },
+      select: { id: true },
+    });
+    eventId = created.id;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return answerRedelivery(deps, delivery, bodySha256);
+  }
+  await dispatchEvent(deps, { eventId, queue: delivery.route.queue, taskType: delivery.route.taskType });
+  return { kind: 'accepted', eventId };
+}
+
+/** Same key: a duplicate when the body matches (re-queued if it never reached Redis), else a conflict. */
+async function answerRedelivery(
+  deps: { prisma: PrismaClient; queues: EventQueues },
+  delivery: VerifiedDelivery,
+  bodySha256: string,
+): Promise<ReceiveResult> {
+  const existing = await deps.prisma.webhookEvent.findUniqueOrThrow({
+    where: {
+      provider_hookId_deliveryId: {
+        provider: delivery.provider,
+        hookId: delivery.hookId,
+        deliveryId: delivery.deliveryId,
+      },
+    },
+    select: { id: true, bodySha256: true, status: true, generation: true },
+  });
+  if (existing.bodySha256 !== bodySha256) return { kind: 'conflict', eventId: existing.id };
+  if (existing.status === 'received') {
+    await dispatchEvent(deps, {
+      eventId: existing.id,
+      queue: delivery.route.queue,
+      taskType: delivery.route.taskType,
+      generation: existing.generation,
+    });
+  }
+  return { kind: 'duplicate', eventId: existing.id };
+}

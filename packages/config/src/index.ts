@@ -1,0 +1,62 @@
+// Env parsing shared by every app: each app extends `baseConfigSchema` in its own config.ts and
+// calls `parseConfig` once in main.ts; nothing else reads process.env.
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'debug', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A TCP port; 0 asks the OS for a free one (tests). */
+export const port = z.coerce.number().int().min(0).max(65535);
+export const positiveInt = z.coerce.number().int().positive();
+export const nonNegativeInt = z.coerce.number().int().min(0);
+/** Env booleans: "true"/"1"/"yes" and "false"/"0"/"no". */
+export const envBoolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const postgresUrl = z
+  .string()
+  .url()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL');
+const redisUrl = z
+  .string()
+  .url()
+  .refine((value) => /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL');
+
+export const baseConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  DATABASE_URL: postgresUrl,
+  /** Connections in this process's Postgres pool. */
+  DATABASE_POOL_MAX: positiveInt.default(10),
+  REDIS_URL: redisUrl,
+  /** BullMQ key prefix: every queue key in Redis starts with it (tests use one per run). */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
+    .default('hookfleet'),
+  /** Retries after the first attempt, for every event job; exponential backoff from JOB_BACKOFF_DELAY_MS. */
+  JOB_MAX_RETRIES: nonNegativeInt.default(3),
+  JOB_BACKOFF_DELAY_MS: positiveInt.default(1000),
+});
+export type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses env against a schema, naming every bad key at once. Empty strings count as unset. */
+export function parseConfig<Schema extends z.ZodType>(
+  schema: Schema,
+  env: Record<string, string | undefined>,
+): z.infer<Schema> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  }
+  return result.data;
+}

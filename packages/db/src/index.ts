@@ -1,0 +1,4 @@
+export { createPrismaClient, isUniqueViolation } from './client.js';
+export { applyMigrations, MIGRATIONS_DIR, MigrationError } from './migrations.js';
+export { Prisma, PrismaClient, EventStatus, TaskStatus, ExecutionStatus } from './generated/prisma/client.js';
+export type { WebhookEvent, WorkflowTask, TaskExecution } from './generated/prisma/client.js';

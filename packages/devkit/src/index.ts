@@ -1,0 +1,10 @@
+export {
+  startEmbeddedPostgres,
+  startEmbeddedRedis,
+  provideServices,
+  type RunningService,
+  type Services,
+} from './embedded.js';
+export { createTestDatabase, type TestDatabase } from './test-database.js';
+export { signGithubBody } from './github-signing.js';
+export { createTestEnvironment, type TestEnvironment } from './test-environment.js';

@@ -1,0 +1,182 @@
+// Starts a whole Hookfleet (ingress, worker, admin) in this process on port 0, against the test file's
+// own database and Redis prefix, plus a real local HTTP server standing in for AgentAPI.
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inject } from 'vitest';
+import type {} from './provided-context.js';
+import { adminConfigSchema, startAdmin, type RunningAdmin } from '@hookfleet/admin';
+import { parseConfig } from '@hookfleet/config';
+import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
+import { createTestEnvironment, signGithubBody, type TestEnvironment } from '@hookfleet/devkit';
+import { ingressConfigSchema, startIngress, type RunningIngress } from '@hookfleet/ingress';
+import { startWorker, workerConfigSchema, type RunningWorker } from '@hookfleet/worker';
+
+export const WEBHOOK_SECRET = 'e2e-webhook-secret';
+export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+export const AGENTAPI_KEY = 'e2e-agentapi-key';
+
+export async function testEnvironment(): Promise<TestEnvironment> {
+  return createTestEnvironment({ redisUrl: inject('redisUrl'), databaseServerUrl: inject('databaseServerUrl') });
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+}
+
+/** A real HTTP server playing AgentAPI; `respond` decides each answer (and may delay it). */
+export class FakeAgentApi {
+  readonly requests: RecordedRequest[] = [];
+  respond: (
+    request: RecordedRequest,
+  ) => Promise<{ status: number; body: unknown }> | { status: number; body: unknown } = (request) => ({
+    status: 201,
+    body: { id: `agent-${this.requests.indexOf(request) + 1}`, url: 'https://agent.example/tasks/1' },
+  });
+  private server: Server | undefined;
+  url = '';
+
+  async start(): Promise<this> {
+    this.server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const text = Buffer.concat(chunks).toString('utf8');
+      const request: RecordedRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: text ? JSON.parse(text) : null,
+      };
+      this.requests.push(request);
+      const answer = await this.respond(request);
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+    });
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((resolve) => this.server?.close(resolve));
+  }
+}
+
+export interface Stack {
+  ingress: RunningIngress;
+  worker: RunningWorker;
+  admin: RunningAdmin;
+  prisma: PrismaClient;
+  stop(): Promise<void>;
+}
+
+export async function startStack(
+  env: TestEnvironment['env'],
+  options: { agentApiUrl?: string; worker?: Record<string, string> } = {},
+): Promise<Stack> {
+  const ingress = await startIngress(
+    parseConfig(ingressConfigSchema, {
+      ...env,
+      WEBHOOK_PORT: '0',
+      WEBHOOK_HOST: '127.0.0.1',
+      GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    }),
+  );
+  const worker = await startWorker(
+    parseConfig(workerConfigSchema, {
+      ...env,
+      WORKER_HEALTH_PORT: '0',
+      ...(options.agentApiUrl
+        ? { AGENTAPI_BASE_URL: options.agentApiUrl, AGENTAPI_API_KEY: AGENTAPI_KEY, AGENTAPI_TIMEOUT_MS: '2000' }
+        : {}),
+      ...options.worker,
+    }),
+  );
+  const admin = await startAdmin(
+    parseConfig(adminConfigSchema, { ...env, ADMIN_PORT: '0', ADMIN_HOST: '127.0.0.1', ADMIN_API_TOKEN: ADMIN_TOKEN }),
+  );
+  const prisma = createPrismaClient(env.DATABASE_URL, { poolMax: 2 });
+  return {
+    ingress,
+    worker,
+    admin,
+    prisma,
+    async stop() {
+      await worker.stop();
+      await ingress.stop();
+      await admin.stop();
+      await prisma.$disconnect();
+    },
+  };
+}
+
+let deliveryCounter = 0;
+
+export interface Delivery {
+  event: string;
+  payload: unknown;
+  deliveryId?: string;
+  hookId?: string;
+  /** Sign with another secret (forgery). */
+  secret?: string;
+  /** Send these bytes instead of JSON.stringify(payload). */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export async function deliver(
+  ingressUrl: string,
+  delivery: Delivery,
+): Promise<{ status: number; body: Record<string, unknown>; deliveryId: string }> {
+  const deliveryId = delivery.deliveryId ?? `00000000-0000-4000-8000-${String(++deliveryCounter).padStart(12, '0')}`;
+  const body = delivery.rawBody ?? JSON.stringify(delivery.payload);
+  const response = await fetch(`${ingressUrl}/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/e2e',
+      'x-github-event': delivery.event,
+      'x-github-delivery': deliveryId,
+      'x-github-hook-id': delivery.hookId ?? '4242',
+      'x-hub-signature-256': signGithubBody(delivery.secret ?? WEBHOOK_SECRET, body),
+      ...delivery.headers,
+    },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown>, deliveryId };
+}
+
+export async function adminGet<T = Record<string, unknown>>(
+  adminUrl: string,
+  path: string,
+  token = ADMIN_TOKEN,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${adminUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+export async function adminPost<T = Record<string, unknown>>(
+  adminUrl: string,
+  path: string,
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${adminUrl}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+/** Polls until `probe` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,0 +1,243 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { QUEUE_NAMES } from '@hookfleet/queue';
+import type { TestEnvironment } from '@hookfleet/devkit';
+import { githubExample } from './fixtures.js';
+import {
+  AGENTAPI_KEY,
+  FakeAgentApi,
+  adminGet,
+  adminPost,
+  deliver,
+  startStack,
+  testEnvironment,
+  waitFor,
+  type Stack,
+} from './harness.js';
+
+interface EventBody {
+  id: string;
+  status: string;
+  generation: number;
+  job_id: string | null;
+  error_message: string | null;
+  headers: Record<string, string>;
+  tasks: Array<{
+    id: string;
+    task_type: string;
+    status: string;
+    generation: number;
+    external_task_id: string | null;
+    executions: Array<{ status: string; attempt: number }>;
+  }>;
+  job: { state: string; attempts_made: number } | null;
+}
+
+let environment: TestEnvironment;
+let agentApi: FakeAgentApi;
+let stack: Stack;
+
+beforeAll(async () => {
+  environment = await testEnvironment();
+  agentApi = await new FakeAgentApi().start();
+  stack = await startStack(environment.env, { agentApiUrl: agentApi.url });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await agentApi?.stop();
+  await environment?.cleanup();
+});
+
+beforeEach(() => {
+  agentApi.requests.length = 0;
+  agentApi.respond = (request) => ({
+    status: 201,
+    body: { id: `agent-${agentApi.requests.indexOf(request) + 1}`, url: 'https://agent.example/t' },
+  });
+});
+
+async function eventWhen(eventId: string, status: string): Promise<EventBody> {
+  return waitFor(async () => {
+    const { body } = await adminGet<EventBody>(stack.admin.url, `/api/v1/events/${eventId}`);
+    return body.status === status ? body : undefined;
+  }, `event ${eventId} to be ${status}`);
+}
+
+async function failedJobIds(): Promise<string[]> {
+  const redis = new Redis(environment.env.REDIS_URL, { maxRetriesPerRequest: null });
+  const ids: string[] = [];
+  for (const name of QUEUE_NAMES) {
+    const queue = new Queue(name, { connection: redis, prefix: environment.env.QUEUE_PREFIX });
+    ids.push(...(await queue.getFailed()).map((job) => job.id ?? ''));
+    await queue.close();
+  }
+  redis.disconnect();
+  return ids;
+}
+
+describe('a signed pull_request opened delivery', () => {
+  it('is accepted, processed once, and visible with its one task through the admin API', async () => {
+    const payload = githubExample('pull_request', 'opened');
+    const sent = await deliver(stack.ingress.url, { event: 'pull_request', payload });
+    expect(sent.status).toBe(202);
+    expect(sent.body).toMatchObject({ status: 'accepted', deliveryId: sent.deliveryId, queue: 'validation' });
+    const eventId = sent.body.eventId as string;
+
+    const event = await eventWhen(eventId, 'processed');
+    expect(event.tasks).toHaveLength(1);
+    expect(event.tasks[0]).toMatchObject({
+      task_type: 'pull_request_analysis',
+      status: 'completed',
+      external_task_id: 'agent-1',
+    });
+    expect(event.tasks[0]!.executions).toMatchObject([{ status: 'completed', attempt: 1 }]);
+    expect(event.headers['x-hub-signature-256']).toBe('[redacted]');
+    expect(event.job?.state).toBe('completed');
+
+    // AgentAPI saw the task exactly once, authenticated, keyed by the task id.
+    expect(agentApi.requests).toHaveLength(1);
+    expect(agentApi.requests[0]!.headers.authorization).toBe(`Bearer ${AGENTAPI_KEY}`);
+    expect(agentApi.requests[0]!.headers['idempotency-key']).toBe(event.tasks[0]!.id);
+    expect(agentApi.requests[0]!.body).toMatchObject({
+      task_type: 'pull_request_analysis',
+      pr_number: (payload.pull_request as { number: number }).number,
+    });
+
+    const tasks = await adminGet<{ data: Array<{ webhook_event_id: string }> }>(
+      stack.admin.url,
+      '/api/v1/tasks?task_type=pull_request_analysis',
+    );
+    expect(tasks.body.data.filter((task) => task.webhook_event_id === eventId)).toHaveLength(1);
+  });
+});
+
+describe('a forged delivery', () => {
+  it('gets 401 and writes nothing to Postgres or Redis', async () => {
+    const before = await stack.prisma.webhookEvent.count();
+    const sent = await deliver(stack.ingress.url, {
+      event: 'pull_request',
+      payload: githubExample('pull_request', 'opened'),
+      secret: 'not-the-secret',
+    });
+    expect(sent.status).toBe(401);
+    expect(sent.body).toMatchObject({
+      code: 'invalid_signature',
+      status_code: 401,
+      path: '/webhooks/github',
+      correlation_id: sent.deliveryId,
+    });
+    expect(await stack.prisma.webhookEvent.count()).toBe(before);
+    const row = await stack.prisma.webhookEvent.findFirst({ where: { deliveryId: sent.deliveryId } });
+    expect(row).toBeNull();
+  });
+});
+
+describe('a redelivery', () => {
+  it('answers 200 duplicate with the same event and keeps one row; a changed body under the same id is a 409', async () => {
+    const payload = githubExample('push');
+    const first = await deliver(stack.ingress.url, { event: 'push', payload });
+    expect(first.status).toBe(202);
+    const again = await deliver(stack.ingress.url, { event: 'push', payload, deliveryId: first.deliveryId });
+    expect(again).toMatchObject({ status: 200, body: { status: 'duplicate', eventId: first.body.eventId } });
+
+    const changed = await deliver(stack.ingress.url, {
+      event: 'push',
+      payload: { ...payload, after: 'f'.repeat(40) },
+      deliveryId: first.deliveryId,
+    });
+    expect(changed.status).toBe(409);
+    expect(changed.body.code).toBe('delivery_conflict');
+    expect(await stack.prisma.webhookEvent.count({ where: { deliveryId: first.deliveryId } })).toBe(1);
+  });
+});
+
+describe('a downstream that keeps failing', () => {
+  it('ends with the event dead, its job in the failed set, and the admin API showing why; retry and reprocess then recover it once', async () => {
+    agentApi.respond = () => ({ status: 500, body: { error: 'boom' } });
+    const sent = await deliver(stack.ingress.url, {
+      event: 'pull_request',
+      payload: githubExample('pull_request', 'opened'),
+    });
+    const eventId = sent.body.eventId as string;
+
+    const dead = await eventWhen(eventId, 'dead');
+    const attempts = Number(environment.env.JOB_MAX_RETRIES) + 1;
+    expect(agentApi.requests).toHaveLength(attempts);
+    expect(dead.error_message).toContain('answered 500');
+    expect(dead.job).toMatchObject({ state: 'failed', attempts_made: attempts });
+    expect(dead.tasks).toHaveLength(1);
+    expect(dead.tasks[0]!.status).toBe('dead');
+    expect(dead.tasks[0]!.executions.map((execution) => execution.status)).toEqual(Array(attempts).fill('failed'));
+    expect(await failedJobIds()).toContain(dead.job_id);
+
+    const deadTasks = await adminGet<{ data: Array<{ id: string }> }>(stack.admin.url, '/api/v1/tasks?status=dead');
+    expect(deadTasks.body.data.map((task) => task.id)).toContain(dead.tasks[0]!.id);
+
+    // Retry the task once the downstream is back: one more attempt, the same task, then processed.
+    agentApi.respond = () => ({ status: 201, body: { id: 'agent-recovered' } });
+    agentApi.requests.length = 0;
+    const taskId = dead.tasks[0]!.id;
+    const retried = await adminPost(stack.admin.url, `/api/v1/tasks/${taskId}/retry`);
+    expect(retried.status).toBe(202);
+    const recovered = await eventWhen(eventId, 'processed');
+    expect(recovered.tasks).toHaveLength(1);
+    expect(recovered.tasks[0]).toMatchObject({ id: taskId, status: 'completed', external_task_id: 'agent-recovered' });
+    expect(agentApi.requests).toHaveLength(1);
+    // The dead job left the dead-letter queue when its task was retried.
+    expect(await failedJobIds()).not.toContain(dead.job_id);
+
+    // A completed task cannot be retried again.
+    const again = await adminPost(stack.admin.url, `/api/v1/tasks/${taskId}/retry`);
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('task_not_failed');
+  });
+});
+
+describe('reprocess', () => {
+  it('runs a processed event again as a new generation, once, however many times it is asked at once', async () => {
+    const sent = await deliver(stack.ingress.url, {
+      event: 'check_run',
+      payload: {
+        ...githubExample('check_run', 'completed'),
+        check_run: { ...(githubExample('check_run', 'completed').check_run as object), conclusion: 'failure' },
+      },
+    });
+    expect(sent.body.queue).toBe('recovery');
+    const eventId = sent.body.eventId as string;
+    await eventWhen(eventId, 'processed');
+    agentApi.requests.length = 0;
+
+    // Losers of the race either see the claim (409) or the freshly claimed generation, which they
+    // dispatch again under the same job id (a no-op): never a second generation, never a second job.
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => adminPost(stack.admin.url, `/api/v1/events/${eventId}/reprocess`)),
+    );
+    const accepted = answers.filter((answer) => answer.status === 202);
+    expect(accepted.length).toBeGreaterThanOrEqual(1);
+    expect(answers.filter((answer) => answer.status !== 202).map((answer) => answer.status)).toEqual(
+      Array(3 - accepted.length).fill(409),
+    );
+    expect(new Set(accepted.map((answer) => `${answer.body.generation}/${answer.body.job_id}`))).toEqual(
+      new Set([`1/${accepted[0]!.body.job_id}`]),
+    );
+
+    const reprocessed = await waitFor(async () => {
+      const { body } = await adminGet<EventBody>(stack.admin.url, `/api/v1/events/${eventId}`);
+      return body.status === 'processed' && body.generation === 1 ? body : undefined;
+    }, 'generation 1 to be processed');
+    expect(reprocessed.tasks.map((task) => [task.generation, task.task_type, task.status])).toEqual([
+      [0, 'check_failure_analysis', 'completed'],
+      [1, 'check_failure_analysis', 'completed'],
+    ]);
+    expect(agentApi.requests).toHaveLength(1);
+  });
+
+  it('refuses unknown ids with 404 and malformed ones with 400', async () => {
+    const unknown = await adminPost(stack.admin.url, '/api/v1/events/00000000-0000-4000-8000-000000000000/reprocess');
+    expect(unknown).toMatchObject({ status: 404, body: { code: 'event_not_found' } });
+    const malformed = await adminPost(stack.admin.url, '/api/v1/events/not-a-uuid/reprocess');
+    expect(malformed).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+  });
+});

@@ -1,0 +1,74 @@
+// One error shape in every app: the design documents' {error, status_code, path, correlation_id} plus a
+// machine-readable code.
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { correlationIdOf, requestLoggerOf } from './request-context.js';
+
+export interface ErrorBody {
+  error: string;
+  code: string;
+  status_code: number;
+  path: string;
+  correlation_id: string;
+  details?: unknown;
+}
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** body-parser's own errors, mapped to what a client can act on. */
+function fromBodyParser(error: { type?: string; status?: number; message: string }): AppError | null {
+  switch (error.type) {
+    case 'entity.too.large':
+      return new AppError(413, 'payload_too_large', 'request body exceeds the size limit');
+    case 'request.aborted':
+      return new AppError(400, 'request_aborted', 'request body was not received in full');
+    case 'request.size.invalid':
+      return new AppError(400, 'invalid_content_length', 'request body length does not match Content-Length');
+    case 'encoding.unsupported':
+      return new AppError(415, 'unsupported_encoding', error.message);
+    case 'charset.unsupported':
+      return new AppError(415, 'unsupported_charset', error.message);
+    case 'entity.parse.failed':
+      return new AppError(400, 'invalid_json', 'request body is not valid JSON');
+    default:
+      return null;
+  }
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError(404, 'not_found', `no route for ${req.method} ${req.path}`));
+};
+
+export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  const known =
+    error instanceof AppError
+      ? error
+      : typeof error === 'object' && error !== null && 'type' in error
+        ? fromBodyParser(error as { type?: string; message: string })
+        : null;
+  const appError = known ?? new AppError(500, 'internal_error', 'internal server error');
+  const logger = requestLoggerOf(res);
+  if (appError.status >= 500) {
+    logger.error('request failed', { error, code: appError.code });
+  } else {
+    logger.warn('request rejected', { code: appError.code, reason: appError.message });
+  }
+  const body: ErrorBody = {
+    error: appError.message,
+    code: appError.code,
+    status_code: appError.status,
+    path: req.path,
+    correlation_id: correlationIdOf(res),
+    ...(appError.details === undefined ? {} : { details: appError.details }),
+  };
+  res.status(appError.status).json(body);
+};

@@ -1,0 +1,79 @@
+// Every Prometheus metric Hookfleet exports, named once. Each app instance gets its own registry so
+// that several apps (or tests) in one process do not share counters.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics(service: string) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by route and status code',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    webhookEventsReceived: new Counter({
+      name: 'webhook_events_received_total',
+      help: 'Webhook deliveries accepted and stored, by provider, event type and queue',
+      labelNames: ['provider', 'event_type', 'queue'] as const,
+      registers,
+    }),
+    webhookDuplicates: new Counter({
+      name: 'webhook_duplicates_total',
+      help: 'Redeliveries answered as duplicates (same key, same body)',
+      labelNames: ['provider'] as const,
+      registers,
+    }),
+    webhookErrors: new Counter({
+      name: 'webhook_errors_total',
+      help: 'Webhook requests rejected, by provider and error code',
+      labelNames: ['provider', 'code'] as const,
+      registers,
+    }),
+    eventsProcessed: new Counter({
+      name: 'webhook_events_processed_total',
+      help: 'Event job attempts finished, by queue, event type and outcome (processed, failed, dead)',
+      labelNames: ['queue', 'event_type', 'status'] as const,
+      registers,
+    }),
+    eventProcessingDuration: new Histogram({
+      name: 'webhook_event_processing_duration_seconds',
+      help: 'Time a worker spent on one event job attempt',
+      labelNames: ['queue', 'event_type', 'status'] as const,
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    workflowTasks: new Counter({
+      name: 'workflow_tasks_total',
+      help: 'Workflow task attempts finished, by task type and outcome',
+      labelNames: ['task_type', 'status'] as const,
+      registers,
+    }),
+    workflowTaskDuration: new Histogram({
+      name: 'workflow_task_duration_seconds',
+      help: 'Workflow task attempt duration',
+      labelNames: ['task_type', 'status'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    dlqEntries: new Counter({
+      name: 'webhook_dlq_entries_total',
+      help: 'Events that exhausted their attempts and moved to the dead-letter queue',
+      labelNames: ['queue', 'event_type'] as const,
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'webhook_queue_depth',
+      help: 'Jobs per queue and state, read from BullMQ at scrape time',
+      labelNames: ['queue', 'state'] as const,
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

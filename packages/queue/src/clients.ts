@@ -1,0 +1,44 @@
+// The Postgres and Redis clients one app process owns, with the health checks over them and their
+// close order. Made once in each app's composition root.
+import type { BaseConfig } from '@hookfleet/config';
+import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
+import type { Logger } from '@hookfleet/observability';
+import type { Redis } from 'ioredis';
+import type { RetryPolicy } from './catalog.js';
+import { createRedisConnection, type RedisRole } from './connections.js';
+
+export interface Clients {
+  prisma: PrismaClient;
+  redis: Redis;
+  /** For /health: each resolves when its dependency answers. */
+  checks: Record<string, () => Promise<void>>;
+  /** Call after everything using the clients has stopped. */
+  close(): Promise<void>;
+}
+
+export function openClients(config: BaseConfig, options: { logger: Logger; redisRole: RedisRole }): Clients {
+  const prisma = createPrismaClient(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
+  const redis = createRedisConnection(config.REDIS_URL, options.redisRole);
+  redis.on('error', (error) => options.logger.warn('redis connection error', { error: error.message }));
+  return {
+    prisma,
+    redis,
+    checks: {
+      database: async () => {
+        await prisma.$queryRaw`SELECT 1`;
+      },
+      redis: async () => {
+        await redis.ping();
+      },
+    },
+    async close() {
+      await prisma.$disconnect();
+      // BullMQ does not close a connection it was given; without this the process would not exit.
+      redis.disconnect();
+    },
+  };
+}
+
+export function retryPolicyOf(config: BaseConfig): RetryPolicy {
+  return { maxRetries: config.JOB_MAX_RETRIES, backoffDelayMs: config.JOB_BACKOFF_DELAY_MS };
+}

@@ -1,7 +1,7 @@
 // One Redis for the whole run (each test file takes its own key prefix); Postgres is per test file
 // (a database of its own on DATABASE_URL's server, or its own embedded Postgres when that is unset).
 import type { TestProject } from 'vitest/node';
-import type {} from './packages/e2e/src/provided-context.js';
+import type {} from './packages/devkit/src/vitest.js';
 import { startEmbeddedRedis } from './packages/devkit/src/embedded.js';
 
 export default async function setup(project: TestProject) {

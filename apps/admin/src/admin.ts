@@ -18,6 +18,7 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
     connection: clients.redis,
     prefix: config.QUEUE_PREFIX,
     retryPolicy: retryPolicyOf(config),
+    logger,
   });
   const app = createAdminServer({ config, prisma: clients.prisma, queues, logger, metrics, checks: clients.checks });
   const server = await listen(app, config.ADMIN_PORT, config.ADMIN_HOST);

@@ -19,6 +19,7 @@ export async function startIngress(config: IngressConfig, options: { logger?: Lo
     connection: clients.redis,
     prefix: config.QUEUE_PREFIX,
     retryPolicy: retryPolicyOf(config),
+    logger,
   });
 
   let accepting = true;

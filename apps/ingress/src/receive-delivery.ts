@@ -1,7 +1,14 @@
 // The ingress use case: store a verified delivery once, queue it, and tell the caller what happened.
 import { createHash } from 'node:crypto';
 import { isUniqueViolation, type Prisma, type PrismaClient } from '@hookfleet/db';
-import { dispatchEvent, type EventQueues, type Route } from '@hookfleet/queue';
+import { AppError } from '@hookfleet/http';
+import {
+  QueueUnavailableError,
+  dispatchEvent,
+  type DispatchEvent,
+  type EventQueues,
+  type Route,
+} from '@hookfleet/queue';
 
 export interface VerifiedDelivery {
   provider: string;
@@ -51,8 +58,26 @@ export async function receiveDelivery(
     if (!isUniqueViolation(error)) throw error;
     return answerRedelivery(deps, delivery, bodySha256);
   }
-  await dispatchEvent(deps, { eventId, queue: delivery.route.queue, taskType: delivery.route.taskType });
+  await dispatchOrRefuse(deps, { eventId, queue: delivery.route.queue, taskType: delivery.route.taskType });
   return { kind: 'accepted', eventId };
+}
+
+/**
+ * The row is stored; without a job it must not be acknowledged. A 503 makes the sender redeliver, and
+ * the redelivery (a duplicate of a `received` row) queues it then.
+ */
+async function dispatchOrRefuse(
+  deps: { prisma: PrismaClient; queues: EventQueues },
+  event: DispatchEvent,
+): Promise<void> {
+  try {
+    await dispatchEvent(deps, event);
+  } catch (error) {
+    if (error instanceof QueueUnavailableError) {
+      throw new AppError(503, 'queue_unavailable', 'the delivery is stored but could not be queued; redeliver it');
+    }
+    throw error;
+  }
 }
 
 /** Same key: a duplicate when the body matches (re-queued if it never reached Redis), else a conflict. */
@@ -73,7 +98,7 @@ async function answerRedelivery(
   });
   if (existing.bodySha256 !== bodySha256) return { kind: 'conflict', eventId: existing.id };
   if (existing.status === 'received') {
-    await dispatchEvent(deps, {
+    await dispatchOrRefuse(deps, {
       eventId: existing.id,
       queue: delivery.route.queue,
       taskType: delivery.route.taskType,

@@ -3,22 +3,17 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inject } from 'vitest';
-import type {} from './provided-context.js';
 import { adminConfigSchema, startAdmin, type RunningAdmin } from '@hookfleet/admin';
 import { parseConfig } from '@hookfleet/config';
 import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
-import { createTestEnvironment, signGithubBody, type TestEnvironment } from '@hookfleet/devkit';
+import { signGithubBody, type TestEnvironment } from '@hookfleet/devkit';
+export { testEnvironment } from '@hookfleet/devkit/vitest';
 import { ingressConfigSchema, startIngress, type RunningIngress } from '@hookfleet/ingress';
 import { startWorker, workerConfigSchema, type RunningWorker } from '@hookfleet/worker';
 
 export const WEBHOOK_SECRET = 'e2e-webhook-secret';
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 export const AGENTAPI_KEY = 'e2e-agentapi-key';
-
-export async function testEnvironment(): Promise<TestEnvironment> {
-  return createTestEnvironment({ redisUrl: inject('redisUrl'), databaseServerUrl: inject('databaseServerUrl') });
-}
 
 export interface RecordedRequest {
   method: string;

@@ -48,14 +48,18 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new AppError(404, 'not_found', `no route for ${req.method} ${req.path}`));
 };
 
+/** Any thrown value as the AppError the client will see (unknown errors are a 500). */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const fromParser =
+    typeof error === 'object' && error !== null && 'type' in error
+      ? fromBodyParser(error as { type?: string; message: string })
+      : null;
+  return fromParser ?? new AppError(500, 'internal_error', 'internal server error');
+}
+
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
-  const known =
-    error instanceof AppError
-      ? error
-      : typeof error === 'object' && error !== null && 'type' in error
-        ? fromBodyParser(error as { type?: string; message: string })
-        : null;
-  const appError = known ?? new AppError(500, 'internal_error', 'internal server error');
+  const appError = toAppError(error);
   const logger = requestLoggerOf(res);
   if (appError.status >= 500) {
     logger.error('request failed', { error, code: appError.code });

@@ -1,4 +1,4 @@
-export { AppError, errorHandler, notFoundHandler, type ErrorBody } from './errors.js';
+export { AppError, errorHandler, notFoundHandler, toAppError, type ErrorBody } from './errors.js';
 export { requestContext, correlationIdOf, requestLoggerOf } from './request-context.js';
 export { healthRoutes, type HealthCheck } from './health.js';
 export { createBaseApp, listen, type RunningServer } from './server.js';

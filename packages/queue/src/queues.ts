@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from '@hookfleet/observability';
 import {
   EVENT_JOB_NAME,
   QUEUE_NAMES,
@@ -26,15 +27,18 @@ export function createEventQueues(options: {
   connection: Redis;
   prefix: string;
   retryPolicy: RetryPolicy;
+  logger: Logger;
 }): EventQueues {
-  const entries = QUEUE_NAMES.map((name) => [
-    name,
-    new Queue<EventJobData>(name, {
+  const entries = QUEUE_NAMES.map((name) => {
+    const queue = new Queue<EventJobData>(name, {
       connection: options.connection,
       prefix: options.prefix,
       defaultJobOptions: defaultJobOptions(options.retryPolicy),
-    }),
-  ]);
+    });
+    // Without a listener BullMQ prints connection errors itself; ours go through the JSON log.
+    queue.on('error', (error) => options.logger.warn('queue error', { queue: name, error: error.message }));
+    return [name, queue] as const;
+  });
   return Object.fromEntries(entries) as EventQueues;
 }
 
@@ -50,10 +54,47 @@ export interface EnqueueEvent {
   priority?: number;
 }
 
-/** Adds the event's job under its deterministic id; adding the same id again is a no-op in BullMQ. */
+/** Redis is not reachable: the job was not added (the caller's row stays `received`). */
+export class QueueUnavailableError extends Error {
+  override name = 'QueueUnavailableError';
+}
+
+/** A backstop for an add that neither succeeds nor fails (Redis half-open). */
+const ENQUEUE_TIMEOUT_MS = 5000;
+
+/**
+ * Adds the event's job under its deterministic id; adding the same id again is a no-op in BullMQ.
+ * Fails fast while the connection is down instead of waiting for it: a webhook sender should get its
+ * 503 at once and redeliver.
+ */
 export async function enqueueEvent(queues: EventQueues, event: EnqueueEvent): Promise<string> {
+  const queue = queues[event.queue];
+  const connection = queue.opts.connection as Redis;
+  if (connection.status !== 'ready') {
+    throw new QueueUnavailableError(`redis connection is ${connection.status}`);
+  }
   const jobId = eventJobId(event.eventId, event.generation, event.retry);
-  await queues[event.queue].add(EVENT_JOB_NAME, { eventId: event.eventId }, { jobId, priority: event.priority });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      queue.add(EVENT_JOB_NAME, { eventId: event.eventId }, { jobId, priority: event.priority }),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new QueueUnavailableError(`no answer from redis in ${ENQUEUE_TIMEOUT_MS} ms`)),
+          ENQUEUE_TIMEOUT_MS,
+        );
+      }),
+    ]);
+  } catch (error) {
+    // ioredis rejects at once with the offline queue disabled; report that as the same condition.
+    if (error instanceof QueueUnavailableError) throw error;
+    if (error instanceof Error && /Stream isn't writeable|Connection is closed|ECONNREFUSED/.test(error.message)) {
+      throw new QueueUnavailableError(error.message);
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   return jobId;
 }
 

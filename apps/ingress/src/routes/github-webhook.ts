@@ -2,7 +2,7 @@
 // headers -> payload, each failure a 4xx before anything is written; then store, queue, 202.
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { PrismaClient } from '@hookfleet/db';
-import { AppError, requestLoggerOf } from '@hookfleet/http';
+import { AppError, requestLoggerOf, toAppError } from '@hookfleet/http';
 import type { Metrics } from '@hookfleet/observability';
 import {
   GITHUB_HEADERS,
@@ -110,8 +110,7 @@ export function githubWebhookRoutes(deps: GithubWebhookDeps): Router {
   };
 
   const countRejection: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
-    const code = error instanceof AppError ? error.code : ((error as { type?: string }).type ?? 'internal_error');
-    deps.metrics.webhookErrors.inc({ provider: 'github', code });
+    deps.metrics.webhookErrors.inc({ provider: 'github', code: toAppError(error).code });
     next(error);
   };
 

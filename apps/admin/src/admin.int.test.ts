@@ -1,0 +1,244 @@
+import type { Express } from 'express';
+import { parseConfig } from '@hookfleet/config';
+import type { TestEnvironment } from '@hookfleet/devkit';
+import { testEnvironment } from '@hookfleet/devkit/vitest';
+import { listen, type RunningServer } from '@hookfleet/http';
+import { createLogger, createMetrics } from '@hookfleet/observability';
+import {
+  QUEUE_NAMES,
+  closeEventQueues,
+  createEventQueues,
+  openClients,
+  retryPolicyOf,
+  type Clients,
+  type EventQueues,
+} from '@hookfleet/queue';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminConfigSchema } from './config.js';
+import { createAdminServer } from './server.js';
+
+const TOKEN = 'admin-test-token-0123456789';
+const PUBLIC_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
+
+let environment: TestEnvironment;
+let clients: Clients;
+let queues: EventQueues;
+let app: Express;
+let server: RunningServer;
+
+beforeAll(async () => {
+  environment = await testEnvironment();
+  const config = parseConfig(adminConfigSchema, { ...environment.env, ADMIN_API_TOKEN: TOKEN });
+  const logger = createLogger({ service: 'admin', level: 'silent' });
+  clients = openClients(config, { logger, redisRole: 'producer' });
+  queues = createEventQueues({
+    connection: clients.redis,
+    prefix: config.QUEUE_PREFIX,
+    retryPolicy: retryPolicyOf(config),
+    logger,
+  });
+  app = createAdminServer({
+    config,
+    prisma: clients.prisma,
+    queues,
+    logger,
+    metrics: createMetrics('admin'),
+    checks: clients.checks,
+  });
+  server = await listen(app, 0, '127.0.0.1');
+
+  // Three events and one task to filter.
+  const base = { provider: 'github', headers: {}, payload: {}, bodySha256: 'x', hookId: '1' };
+  const [opened] = await Promise.all([
+    clients.prisma.webhookEvent.create({
+      data: {
+        ...base,
+        deliveryId: 'a',
+        eventType: 'pull_request',
+        action: 'opened',
+        repository: 'octo/one',
+        queue: 'validation',
+        status: 'processed',
+      },
+    }),
+    clients.prisma.webhookEvent.create({
+      data: {
+        ...base,
+        deliveryId: 'b',
+        eventType: 'push',
+        repository: 'octo/two',
+        queue: 'deployment',
+        status: 'dead',
+        lastError: 'boom',
+      },
+    }),
+    clients.prisma.webhookEvent.create({
+      data: { ...base, deliveryId: 'c', eventType: 'ping', queue: 'default', status: 'queued' },
+    }),
+  ]);
+  await clients.prisma.workflowTask.create({
+    data: {
+      eventId: opened.id,
+      generation: 0,
+      taskType: 'pull_request_analysis',
+      status: 'completed',
+      repository: 'octo/one',
+      prNumber: 7,
+      input: {},
+      maxRetries: 3,
+    },
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  if (queues) await closeEventQueues(queues);
+  await clients?.close();
+  await environment?.cleanup();
+});
+
+interface RouteEntry {
+  method: string;
+  path: string;
+}
+
+/** Every route the app serves, read from Express's router (nested routers included). */
+function routesOf(expressApp: Express): RouteEntry[] {
+  type Layer = { route?: { path: string | string[]; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+  const walk = (stack: Layer[]): RouteEntry[] =>
+    stack.flatMap((layer) => {
+      if (layer.route) {
+        const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
+        return paths.flatMap((path) =>
+          Object.keys(layer.route!.methods).map((method) => ({ method: method.toUpperCase(), path })),
+        );
+      }
+      return layer.handle?.stack ? walk(layer.handle.stack) : [];
+    });
+  return walk((expressApp as unknown as { router: { stack: Layer[] } }).router.stack);
+}
+
+const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000001');
+
+async function call(method: string, path: string, token?: string) {
+  const response = await fetch(`${server.url}${path}`, {
+    method,
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  const text = await response.text();
+  return { status: response.status, body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : text };
+}
+
+describe('auth', () => {
+  it('refuses every non-public route without a token and with a wrong one', async () => {
+    const routes = routesOf(app).filter((route) => !PUBLIC_PATHS.has(route.path));
+    // The API's own routes must all be found, or this test would pass by enumerating nothing.
+    expect(routes.map((route) => `${route.method} ${route.path}`)).toEqual(
+      expect.arrayContaining([
+        'GET /api/v1/events',
+        'GET /api/v1/events/:id',
+        'POST /api/v1/events/:id/reprocess',
+        'GET /api/v1/tasks',
+        'GET /api/v1/tasks/:id',
+        'POST /api/v1/tasks/:id/retry',
+      ]),
+    );
+    for (const route of [
+      ...routes,
+      { method: 'GET', path: '/admin/queues' },
+      { method: 'GET', path: '/admin/queues/api/queues' },
+    ]) {
+      const anonymous = await call(route.method, concrete(route.path));
+      expect(anonymous, `${route.method} ${route.path}`).toMatchObject({
+        status: 401,
+        body: { code: 'missing_token' },
+      });
+      const wrong = await call(route.method, concrete(route.path), 'not-the-token-at-all');
+      expect(wrong, `${route.method} ${route.path}`).toMatchObject({ status: 401, body: { code: 'invalid_token' } });
+    }
+  });
+
+  it('leaves health and metrics open for probes and scrapers', async () => {
+    for (const path of PUBLIC_PATHS) expect((await call('GET', path)).status).toBe(200);
+  });
+});
+
+describe('events', () => {
+  it('lists newest first and filters by event type, status and repository', async () => {
+    const all = await call('GET', '/api/v1/events', TOKEN);
+    expect(all.status).toBe(200);
+    const body = all.body as { data: Array<{ delivery_id: string }>; pagination: { total: number } };
+    expect(body.pagination.total).toBe(3);
+    const filtered = async (query: string) =>
+      ((await call('GET', `/api/v1/events?${query}`, TOKEN)).body as { data: Array<{ delivery_id: string }> }).data.map(
+        (event) => event.delivery_id,
+      );
+    expect(await filtered('event_type=push')).toEqual(['b']);
+    expect(await filtered('status=dead')).toEqual(['b']);
+    expect(await filtered('repository=octo/one')).toEqual(['a']);
+    expect(await filtered('status=processed&event_type=push')).toEqual([]);
+    expect(await filtered('limit=2&offset=2')).toHaveLength(1);
+  });
+
+  it('answers 400 naming the field for an out-of-range page or an unknown status', async () => {
+    for (const query of ['limit=0', 'limit=1001', 'offset=-1', 'limit=abc', 'status=exploded']) {
+      const answer = await call('GET', `/api/v1/events?${query}`, TOKEN);
+      expect(answer, query).toMatchObject({ status: 400, body: { code: 'invalid_request', status_code: 400 } });
+      expect(JSON.stringify((answer.body as { details: unknown }).details)).toMatch(/limit|offset|status/);
+    }
+  });
+
+  it('answers 404 for an unknown event and 400 for a malformed id', async () => {
+    expect(await call('GET', '/api/v1/events/00000000-0000-4000-8000-000000000009', TOKEN)).toMatchObject({
+      status: 404,
+      body: { code: 'event_not_found' },
+    });
+    expect((await call('GET', '/api/v1/events/nope', TOKEN)).status).toBe(400);
+  });
+
+  it('refuses to reprocess an event that is still on its way', async () => {
+    const queued = await clients.prisma.webhookEvent.findFirstOrThrow({ where: { deliveryId: 'c' } });
+    expect(await call('POST', `/api/v1/events/${queued.id}/reprocess`, TOKEN)).toMatchObject({
+      status: 409,
+      body: { code: 'event_in_progress' },
+    });
+  });
+});
+
+describe('tasks', () => {
+  it('filters by status, type and repository, and refuses to retry a completed task', async () => {
+    const list = async (query: string) =>
+      ((await call('GET', `/api/v1/tasks?${query}`, TOKEN)).body as { data: Array<{ pr_number: number }> }).data;
+    expect(await list('task_type=pull_request_analysis&status=completed&repository=octo/one')).toMatchObject([
+      { pr_number: 7 },
+    ]);
+    expect(await list('status=dead')).toEqual([]);
+    const task = await clients.prisma.workflowTask.findFirstOrThrow();
+    expect(await call('POST', `/api/v1/tasks/${task.id}/retry`, TOKEN)).toMatchObject({
+      status: 409,
+      body: { code: 'task_not_failed' },
+    });
+    expect(await call('GET', `/api/v1/tasks/${task.id}`, TOKEN)).toMatchObject({
+      status: 200,
+      body: { task_type: 'pull_request_analysis', executions: [] },
+    });
+  });
+});
+
+describe('Bull Board', () => {
+  it('serves its page and lists every queue to a token holder', async () => {
+    const page = await call('GET', '/admin/queues', TOKEN);
+    expect(page.status).toBe(200);
+    expect(String(page.body)).toContain('<html');
+    const api = await call('GET', '/admin/queues/api/queues', TOKEN);
+    expect(api.status).toBe(200);
+    const names = (api.body as { queues: Array<{ name: string }> }).queues.map((queue) => queue.name).sort();
+    expect(names).toEqual([...QUEUE_NAMES].sort());
+  });
+
+  it('exports queue depths, including the failed set, in /metrics', async () => {
+    const metrics = String((await call('GET', '/metrics')).body);
+    for (const name of QUEUE_NAMES)
+      expect(metrics).toMatch(new RegExp(`webhook_queue_depth\\{[^}]*queue="${name}"[^}]*state="failed"`));
+  });
+});

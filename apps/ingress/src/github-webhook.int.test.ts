@@ -1,0 +1,256 @@
+import { parseConfig } from '@hookfleet/config';
+import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
+import { signGithubBody, type TestEnvironment } from '@hookfleet/devkit';
+import { testEnvironment } from '@hookfleet/devkit/vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingressConfigSchema } from './config.js';
+import { startIngress, type RunningIngress } from './ingress.js';
+
+const SECRET = 'ingress-test-secret';
+const MAX_BODY_BYTES = 64 * 1024;
+
+let environment: TestEnvironment;
+let ingress: RunningIngress;
+let prisma: PrismaClient;
+let redis: Redis;
+
+beforeAll(async () => {
+  environment = await testEnvironment();
+  ingress = await startIngress(
+    parseConfig(ingressConfigSchema, {
+      ...environment.env,
+      WEBHOOK_PORT: '0',
+      WEBHOOK_HOST: '127.0.0.1',
+      GITHUB_WEBHOOK_SECRET: SECRET,
+      WEBHOOK_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+    }),
+  );
+  prisma = createPrismaClient(environment.env.DATABASE_URL, { poolMax: 1 });
+  redis = new Redis(environment.env.REDIS_URL);
+});
+
+afterAll(async () => {
+  await ingress?.stop();
+  await prisma?.$disconnect();
+  redis?.disconnect();
+  await environment?.cleanup();
+});
+
+let counter = 0;
+function githubHeaders(body: string | Buffer, overrides: Record<string, string | undefined> = {}) {
+  const headers: Record<string, string | undefined> = {
+    'content-type': 'application/json',
+    'x-github-event': 'ping',
+    'x-github-delivery': `delivery-${++counter}`,
+    'x-github-hook-id': '99',
+    'x-hub-signature-256': signGithubBody(SECRET, body),
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)) as Record<
+    string,
+    string
+  >;
+}
+
+async function post(body: string | Buffer, headers: Record<string, string>) {
+  const response = await fetch(`${ingress.url}/webhooks/github`, { method: 'POST', headers, body });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Rows and BullMQ job keys written (each queue's `meta` key exists from start-up on). */
+async function writes(): Promise<{ rows: number; redisKeys: number }> {
+  const keys = await redis.keys(`${environment.env.QUEUE_PREFIX}:*`);
+  return { rows: await prisma.webhookEvent.count(), redisKeys: keys.filter((key) => !key.endsWith(':meta')).length };
+}
+
+describe('the ingress rejects bad requests with a clear 4xx and writes nothing', () => {
+  const ping = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 99 });
+
+  it.each([
+    [
+      'a missing signature',
+      () => post(ping, githubHeaders(ping, { 'x-hub-signature-256': undefined })),
+      401,
+      'missing_signature',
+    ],
+    [
+      'a signature by another secret',
+      () => post(ping, githubHeaders(ping, { 'x-hub-signature-256': signGithubBody('nope', ping) })),
+      401,
+      'invalid_signature',
+    ],
+    [
+      'a sha1 signature only',
+      () => post(ping, githubHeaders(ping, { 'x-hub-signature-256': undefined, 'x-hub-signature': 'sha1=0000' })),
+      401,
+      'missing_signature',
+    ],
+    [
+      'a missing X-GitHub-Event',
+      () => post(ping, githubHeaders(ping, { 'x-github-event': undefined })),
+      400,
+      'missing_headers',
+    ],
+    [
+      'a missing X-GitHub-Delivery',
+      () => post(ping, githubHeaders(ping, { 'x-github-delivery': undefined })),
+      400,
+      'missing_headers',
+    ],
+    [
+      'an unsupported content type',
+      () => post(ping, githubHeaders(ping, { 'content-type': 'text/plain' })),
+      415,
+      'unsupported_content_type',
+    ],
+    [
+      'no content type',
+      () => post(ping, githubHeaders(ping, { 'content-type': undefined })),
+      415,
+      'unsupported_content_type',
+    ],
+    ['an empty body', () => post('', githubHeaders('')), 400, 'empty_body'],
+    ['signed invalid JSON', () => post('{"zen":', githubHeaders('{"zen":')), 400, 'invalid_payload'],
+    ['a signed JSON array', () => post('[1]', githubHeaders('[1]')), 400, 'invalid_payload'],
+    [
+      'signed invalid UTF-8',
+      () => post(Buffer.from([0x7b, 0xff, 0x7d]), githubHeaders(Buffer.from([0x7b, 0xff, 0x7d]))),
+      400,
+      'invalid_encoding',
+    ],
+    [
+      'a form body without a payload field',
+      () => post('zen=1', githubHeaders('zen=1', { 'content-type': 'application/x-www-form-urlencoded' })),
+      400,
+      'invalid_payload',
+    ],
+  ])('%s', async (_name, send, status, code) => {
+    const answer = await send();
+    expect(answer.status).toBe(status);
+    expect(answer.body).toMatchObject({ code, status_code: status, path: '/webhooks/github' });
+    expect(typeof answer.body.error).toBe('string');
+    expect(answer.body.correlation_id).toBeTruthy();
+    expect(await writes()).toEqual({ rows: 0, redisKeys: 0 });
+  });
+
+  it('answers 413 for a body over the limit, declared or streamed', async () => {
+    const big = JSON.stringify({ zen: 'x'.repeat(MAX_BODY_BYTES) });
+    const declared = await post(big, githubHeaders(big));
+    expect(declared).toMatchObject({ status: 413, body: { code: 'payload_too_large' } });
+    // Chunked, with no Content-Length: the limit is enforced while reading.
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const response = await fetch(`${ingress.url}/webhooks/github`, {
+      method: 'POST',
+      headers: githubHeaders(big),
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(await writes()).toEqual({ rows: 0, redisKeys: 0 });
+  });
+
+  it('counts each rejection by code in /metrics', async () => {
+    const metrics = await (await fetch(`${ingress.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /webhook_errors_total\{provider="github",code="invalid_signature",service="ingress"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /webhook_errors_total\{provider="github",code="payload_too_large",service="ingress"\} [1-9]/,
+    );
+  });
+});
+
+describe('the ingress accepts', () => {
+  it('a form-encoded delivery, stored like a JSON one', async () => {
+    const payload = {
+      zen: 'Design for failure.',
+      hook_id: 99,
+      repository: { full_name: 'octo/repo' },
+      sender: { login: 'octocat' },
+    };
+    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const answer = await post(body, githubHeaders(body, { 'content-type': 'application/x-www-form-urlencoded' }));
+    expect(answer).toMatchObject({ status: 202, body: { status: 'accepted', queue: 'default' } });
+    const row = await prisma.webhookEvent.findUniqueOrThrow({ where: { id: answer.body.eventId as string } });
+    expect(row).toMatchObject({
+      provider: 'github',
+      eventType: 'ping',
+      hookId: '99',
+      repository: 'octo/repo',
+      sender: 'octocat',
+      status: 'queued',
+    });
+    expect(row.payload).toEqual(payload);
+    expect(row.headers).toMatchObject({ 'x-hub-signature-256': '[redacted]', 'x-github-event': 'ping' });
+  });
+
+  it('the same delivery id under another hook as a separate delivery', async () => {
+    const body = JSON.stringify({ zen: 'Approachable is better than simple.' });
+    const headers = githubHeaders(body, { 'x-github-delivery': 'shared-delivery-id' });
+    expect((await post(body, headers)).status).toBe(202);
+    expect((await post(body, { ...headers, 'x-github-hook-id': '100' })).status).toBe(202);
+    expect(await prisma.webhookEvent.count({ where: { deliveryId: 'shared-delivery-id' } })).toBe(2);
+  });
+
+  it('on every documented path', async () => {
+    for (const path of ['/webhook/github', '/api/v1/webhooks/github']) {
+      const body = JSON.stringify({ zen: path });
+      const response = await fetch(`${ingress.url}${path}`, { method: 'POST', headers: githubHeaders(body), body });
+      expect(response.status).toBe(202);
+    }
+  });
+});
+
+describe('health', () => {
+  it('is healthy with its dependencies up, and answers 503 naming the one that is down', async () => {
+    const up = await fetch(`${ingress.url}/health`);
+    expect(up.status).toBe(200);
+    expect(await up.json()).toMatchObject({
+      status: 'healthy',
+      components: { database: { status: 'healthy' }, redis: { status: 'healthy' } },
+    });
+
+    // Nothing listens on port 1: this ingress has no Redis.
+    const cut = await startIngress(
+      parseConfig(ingressConfigSchema, {
+        ...environment.env,
+        REDIS_URL: 'redis://127.0.0.1:1',
+        WEBHOOK_PORT: '0',
+        WEBHOOK_HOST: '127.0.0.1',
+        GITHUB_WEBHOOK_SECRET: SECRET,
+      }),
+    );
+    try {
+      const down = await fetch(`${cut.url}/health`);
+      expect(down.status).toBe(503);
+      expect(await down.json()).toMatchObject({
+        status: 'unhealthy',
+        components: { database: { status: 'healthy' }, redis: { status: 'unhealthy' } },
+      });
+      expect((await fetch(`${cut.url}/health/ready`)).status).toBe(503);
+      expect((await fetch(`${cut.url}/health/live`)).status).toBe(200);
+      // A delivery it cannot queue is refused as retryable, and the row stays 'received' for redelivery.
+      const body = JSON.stringify({ zen: 'no redis' });
+      const response = await fetch(`${cut.url}/webhooks/github`, {
+        method: 'POST',
+        headers: githubHeaders(body),
+        body,
+      });
+      expect(response.status).toBe(503);
+      expect(
+        await prisma.webhookEvent.findFirst({
+          where: { payload: { equals: { zen: 'no redis' } } },
+          select: { status: true },
+        }),
+      ).toEqual({ status: 'received' });
+    } finally {
+      await cut.stop();
+    }
+  });
+});

@@ -1,0 +1,919 @@
+// The deployment files (Dockerfile, .dockerignore, docker-compose.yml, k8s/) checked against the code
+// they run. No Docker engine or cluster runs here, so this checks what can be checked without one: that
+// they parse, run package scripts on files the build produces, set only env vars the apps read and with
+// values the apps accept, run one worker per queue, and probe ports and paths the real apps answer.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { adminConfigSchema } from '@hookfleet/admin';
+import { baseConfigSchema, parseConfig } from '@hookfleet/config';
+import type { TestEnvironment } from '@hookfleet/devkit';
+import { ingressConfigSchema } from '@hookfleet/ingress';
+import { QUEUE_NAMES } from '@hookfleet/queue';
+import { workerConfigSchema } from '@hookfleet/worker';
+import { startStack, testEnvironment, type Stack } from './harness.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const readRepoFile = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
+
+/** Where the Dockerfile's runtime stage puts the repository. */
+const IMAGE_ROOT = '/app';
+const COMPOSE_FILE = 'docker-compose.yml';
+const K8S_DIR = 'k8s';
+
+type App = 'ingress' | 'admin' | 'worker';
+/** What a container runs: an app, or the migrate command of @hookfleet/db. */
+type Target = App | 'migrate';
+
+const TARGET_BY_PACKAGE: Record<string, Target> = {
+  '@hookfleet/ingress': 'ingress',
+  '@hookfleet/admin': 'admin',
+  '@hookfleet/worker': 'worker',
+  '@hookfleet/db': 'migrate',
+};
+const SCRIPT_BY_TARGET: Record<Target, string> = {
+  ingress: 'start',
+  admin: 'start',
+  worker: 'start',
+  migrate: 'migrate',
+};
+
+/** The manifests name each app by its port. */
+const APP_BY_PORT: Record<number, App> = { 3001: 'ingress', 3002: 'admin', 8088: 'worker' };
+
+/** The env names the migrate command reads: it has no schema, it reads process.env itself. */
+function migrateEnvNames(): string[] {
+  return [...readRepoFile('packages/db/src/migrate-cli.ts').matchAll(/process\.env\.([A-Z0-9_]+)/g)].map(
+    (match) => match[1]!,
+  );
+}
+
+const ENV_NAMES: Record<Target, ReadonlySet<string>> = {
+  ingress: new Set(Object.keys(ingressConfigSchema.shape)),
+  admin: new Set(Object.keys(adminConfigSchema.shape)),
+  worker: new Set(Object.keys(workerConfigSchema.shape)),
+  migrate: new Set(migrateEnvNames()),
+};
+
+interface ParsedEnv {
+  /** The port the app listens on with this env. */
+  port?: number;
+  workerQueues?: string[];
+  workerShutdownTimeoutMs?: number;
+}
+
+/** Parses env exactly as the target's main.ts does; throws naming every bad key. */
+function parseTargetEnv(target: Target, env: Record<string, string>): ParsedEnv {
+  switch (target) {
+    case 'ingress':
+      return { port: parseConfig(ingressConfigSchema, env).WEBHOOK_PORT };
+    case 'admin':
+      return { port: parseConfig(adminConfigSchema, env).ADMIN_PORT };
+    case 'worker': {
+      const config = parseConfig(workerConfigSchema, env);
+      return {
+        port: config.WORKER_HEALTH_PORT,
+        workerQueues: config.WORKER_QUEUES,
+        workerShutdownTimeoutMs: config.WORKER_SHUTDOWN_TIMEOUT_MS,
+      };
+    }
+    case 'migrate':
+      // It reads DATABASE_URL alone; the apps' base schema says what a good one is.
+      expect([...ENV_NAMES.migrate]).toEqual(['DATABASE_URL']);
+      parseConfig(baseConfigSchema.pick({ DATABASE_URL: true }), env);
+      return {};
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// YAML files
+
+interface YamlFile {
+  path: string;
+  problems: string[];
+  documents: unknown[];
+}
+
+function listK8sYamlFiles(dir = K8S_DIR): string[] {
+  return readdirSync(join(REPO_ROOT, dir), { withFileTypes: true }).flatMap((entry) => {
+    const path = posix.join(dir, entry.name);
+    if (entry.isDirectory()) return listK8sYamlFiles(path);
+    return /\.ya?ml$/.test(entry.name) ? [path] : [];
+  });
+}
+
+function loadYaml(path: string): YamlFile {
+  // Compose files use `<<` merge keys.
+  const parsed = parseAllDocuments(readRepoFile(path), { merge: true });
+  const problems = parsed.flatMap((document) =>
+    [...document.errors, ...document.warnings].map((problem) => `${path}: ${problem.message}`),
+  );
+  return {
+    path,
+    problems,
+    documents: problems.length > 0 ? [] : parsed.map((document) => document.toJS() as unknown).filter(Boolean),
+  };
+}
+
+let yamlFiles: YamlFile[] | undefined;
+function allYamlFiles(): YamlFile[] {
+  yamlFiles ??= [COMPOSE_FILE, ...listK8sYamlFiles()].map(loadYaml);
+  return yamlFiles;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Dockerfile
+
+interface DockerInstruction {
+  keyword: string;
+  args: string;
+}
+interface DockerStage {
+  name: string | undefined;
+  base: string;
+  instructions: DockerInstruction[];
+}
+
+function parseDockerfile(text: string): DockerStage[] {
+  const lines = text
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('#'))
+    .join('\n')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const stages: DockerStage[] = [];
+  for (const line of lines) {
+    const [, keyword = '', args = ''] = /^(\S+)\s*(.*)$/.exec(line) ?? [];
+    if (keyword.toUpperCase() === 'FROM') {
+      const words = args.split(/\s+/).filter((word) => !word.startsWith('--'));
+      stages.push({ base: words[0]!, name: words[2], instructions: [] });
+    } else {
+      stages.at(-1)?.instructions.push({ keyword: keyword.toUpperCase(), args });
+    }
+  }
+  return stages;
+}
+
+/** The stage and the stages it is built FROM, base first. */
+function stageChain(stages: DockerStage[], stage: DockerStage): DockerStage[] {
+  const parent = stages.find((candidate) => candidate.name === stage.base);
+  return parent ? [...stageChain(stages, parent), stage] : [stage];
+}
+
+const dockerStages = () => parseDockerfile(readRepoFile('Dockerfile'));
+const runtimeStage = () => dockerStages().at(-1)!;
+
+/** Walks the runtime stage: the image's working directory, command and the paths it copies in. */
+function runtimeImage(): { workingDir: string; command: string[]; copiedPaths: string[]; user: string | undefined } {
+  let workingDir = '/';
+  let command: string[] = [];
+  let user: string | undefined;
+  const copiedPaths: string[] = [];
+  for (const { keyword, args } of runtimeStage().instructions) {
+    if (keyword === 'WORKDIR') workingDir = posix.resolve(workingDir, args);
+    if (keyword === 'CMD') command = JSON.parse(args) as string[];
+    if (keyword === 'USER') user = args;
+    if (keyword === 'COPY') {
+      const words = args.split(/\s+/).filter((word) => !word.startsWith('--'));
+      const destination = posix.resolve(workingDir, words.at(-1)!);
+      const sources = words.slice(0, -1);
+      for (const source of sources) {
+        copiedPaths.push(
+          sources.length > 1 || words.at(-1)!.endsWith('/')
+            ? posix.join(destination, posix.basename(source))
+            : destination,
+        );
+      }
+    }
+  }
+  return { workingDir, command, copiedPaths, user };
+}
+
+/** .dockerignore's matching: globs on paths from the context root; a directory's match covers its files. */
+function dockerignoreMatcher(text: string): (path: string) => boolean {
+  const rules = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => {
+      const negated = line.startsWith('!');
+      const pattern = posix
+        .normalize(negated ? line.slice(1).trim() : line)
+        .replace(/^\/+/, '')
+        .replace(/\/+$/, '');
+      return { negated, regex: globToRegExp(pattern) };
+    });
+  return (path) => {
+    const selfAndParents = path.split('/').map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+    let ignored = false;
+    for (const rule of rules) {
+      if (selfAndParents.some((candidate) => rule.regex.test(candidate))) ignored = !rule.negated;
+    }
+    return ignored;
+  };
+}
+
+function globToRegExp(pattern: string): RegExp {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i]!;
+    if (char === '*' && pattern[i + 1] === '*') {
+      i++;
+      if (pattern[i + 1] === '/') {
+        i++;
+        source += '(?:.*/)?';
+      } else {
+        source += '.*';
+      }
+    } else if (char === '*') source += '[^/]*';
+    else if (char === '?') source += '[^/]';
+    else source += char.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Workloads: every process a file starts from the Hookfleet image, in one shape for Compose and Kubernetes
+
+interface Workload {
+  /** Where it is written, for failure messages. */
+  where: string;
+  /** The Compose service or the Kubernetes object it belongs to. */
+  owner: string;
+  ownerKind: string;
+  image: string | undefined;
+  workingDir: string;
+  command: string[];
+  /** Env names the file sets on this process itself (not through a shared ConfigMap or Secret). */
+  ownEnvNames: string[];
+  /** The env the process starts with, as far as the files say. */
+  env: Record<string, string>;
+  /** Every port the files tie to this process: listened on, published, probed, targeted by a Service. */
+  ports: Array<{ what: string; port: number }>;
+  /** HTTP probes and healthchecks. */
+  probes: Array<{ what: string; kind: string; port: number; path: string }>;
+  /** The ConfigMaps and Secrets it reads env from, as "Kind/name". */
+  configSources: string[];
+  /** References to ConfigMaps, Secrets or their keys that no file defines (and that are not optional). */
+  danglingReferences: string[];
+  /** How long a stop waits before SIGKILL. */
+  stopGraceMs: number;
+}
+
+interface ResolvedCommand {
+  target: Target;
+  packageDir: string;
+  scriptName: string;
+  /** The file the script runs, relative to the package: dist/*.js. */
+  builtFile: string;
+}
+
+/**
+ * Finds the package script the workload runs: its working directory must be a workspace package in the
+ * image, and its command that package's script word for word (run with node, not pnpm: the image has
+ * no pnpm, and node as PID 1 gets SIGTERM itself).
+ */
+function resolveCommand(workload: Pick<Workload, 'where' | 'workingDir' | 'command'>): ResolvedCommand {
+  const packageDir = posix.relative(IMAGE_ROOT, workload.workingDir);
+  if (packageDir.startsWith('..') || !existsSync(join(REPO_ROOT, packageDir, 'package.json'))) {
+    throw new Error(`${workload.where}: working directory ${workload.workingDir} is no package under ${IMAGE_ROOT}`);
+  }
+  const manifest = JSON.parse(readRepoFile(posix.join(packageDir, 'package.json'))) as {
+    name: string;
+    scripts?: Record<string, string>;
+  };
+  const commandLine = workload.command.join(' ');
+  const script = Object.entries(manifest.scripts ?? {}).find(
+    ([, line]) => line.trim().split(/\s+/).join(' ') === commandLine,
+  );
+  if (!script) {
+    throw new Error(`${workload.where}: \`${commandLine}\` is none of ${manifest.name}'s scripts`);
+  }
+  const target = TARGET_BY_PACKAGE[manifest.name];
+  if (!target) throw new Error(`${workload.where}: ${manifest.name} is not a deployable package`);
+  const builtFile = script[1].split(/\s+/).find((word) => word.endsWith('.js'));
+  if (!builtFile) throw new Error(`${workload.where}: script ${script[0]} runs no .js file`);
+  return { target, packageDir, scriptName: script[0], builtFile };
+}
+
+/** Compose's and Docker's `${NAME:-default}` interpolation, with nothing set but what compose requires. */
+function interpolate(value: string): string {
+  return value.replace(
+    /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (match, _name, operator: string | undefined, argument: string | undefined) => {
+      if (match === '$$') return '$';
+      if (operator?.endsWith('-')) return argument ?? '';
+      // `${NAME:?message}`: compose refuses to start until the operator sets it; stand in a value.
+      if (operator?.endsWith('?')) return 'set-by-the-operator-0123456789';
+      return '';
+    },
+  );
+}
+
+function parseDuration(text: string): number {
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== text) throw new Error(`bad duration ${text}`);
+  return parts.reduce((total, [, amount, unit]) => total + Number(amount) * units[unit!]!, 0);
+}
+
+const HEALTHCHECK_URL = /https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)(\/[^'"\s)]*)/g;
+
+interface ComposeService {
+  image?: string;
+  build?: string | { context?: string; dockerfile?: string };
+  working_dir?: string;
+  command?: string | string[];
+  environment?: Record<string, unknown> | string[];
+  ports?: Array<string | number | { target: number }>;
+  healthcheck?: { test?: string | string[] };
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  stop_grace_period?: string;
+}
+
+function composeServices(): Record<string, ComposeService> {
+  const file = allYamlFiles().find((candidate) => candidate.path === COMPOSE_FILE)!;
+  const [compose] = file.documents as Array<{ services?: Record<string, ComposeService> }>;
+  return compose?.services ?? {};
+}
+
+function composeEnvironment(service: ComposeService): Record<string, string> {
+  const entries = Array.isArray(service.environment)
+    ? service.environment.map((entry) => entry.split(/=(.*)/s, 2) as [string, string | undefined])
+    : Object.entries(service.environment ?? {});
+  return Object.fromEntries(entries.map(([name, value]) => [name, interpolate(value == null ? '' : String(value))]));
+}
+
+/** Services built from this repository, i.e. run on the Hookfleet image. */
+const isHookfleetService = (service: ComposeService) => service.build !== undefined;
+
+function composeWorkloads(): Workload[] {
+  const image = runtimeImage();
+  return Object.entries(composeServices())
+    .filter(([, service]) => isHookfleetService(service))
+    .map(([name, service]) => {
+      const where = `${COMPOSE_FILE} service ${name}`;
+      const env = composeEnvironment(service);
+      const ports = (service.ports ?? []).map((entry) => {
+        const containerSide =
+          typeof entry === 'object' ? entry.target : Number(String(entry).split(':').at(-1)!.split('/')[0]);
+        return { what: `${where} ports ${JSON.stringify(entry)}`, port: containerSide };
+      });
+      const healthcheck = [service.healthcheck?.test ?? []].flat().join(' ');
+      const probes = [...healthcheck.matchAll(HEALTHCHECK_URL)].map(([, port, path]) => ({
+        what: `${where} healthcheck`,
+        kind: 'healthcheck',
+        port: Number(port),
+        path: path!,
+      }));
+      return {
+        where,
+        owner: name,
+        ownerKind: 'service',
+        image: service.image,
+        workingDir: service.working_dir ?? image.workingDir,
+        command:
+          typeof service.command === 'string' ? service.command.split(/\s+/) : (service.command ?? image.command),
+        ownEnvNames: Object.keys(env),
+        env,
+        ports: [...ports, ...probes],
+        probes,
+        configSources: [],
+        danglingReferences: [],
+        // Docker's own default.
+        stopGraceMs: parseDuration(service.stop_grace_period ?? '10s'),
+      };
+    });
+}
+
+function composeDependencies(service: ComposeService): Record<string, string> {
+  if (Array.isArray(service.depends_on)) {
+    return Object.fromEntries(service.depends_on.map((name) => [name, 'service_started']));
+  }
+  return Object.fromEntries(
+    Object.entries(service.depends_on ?? {}).map(([name, rule]) => [name, rule.condition ?? 'service_started']),
+  );
+}
+
+// Kubernetes
+
+interface KeyRef {
+  name: string;
+  key: string;
+  optional?: boolean;
+}
+interface K8sContainer {
+  name: string;
+  image?: string;
+  workingDir?: string;
+  command?: string[];
+  args?: string[];
+  env?: Array<{ name: string; value?: unknown; valueFrom?: { secretKeyRef?: KeyRef; configMapKeyRef?: KeyRef } }>;
+  envFrom?: Array<{
+    configMapRef?: { name: string; optional?: boolean };
+    secretRef?: { name: string; optional?: boolean };
+  }>;
+  ports?: Array<{ name?: string; containerPort: number }>;
+  livenessProbe?: { httpGet?: { path?: string; port: number | string } };
+  readinessProbe?: { httpGet?: { path?: string; port: number | string } };
+  startupProbe?: { httpGet?: { path?: string; port: number | string } };
+  resources?: { requests?: { cpu?: string } };
+}
+interface PodTemplate {
+  metadata?: { labels?: Record<string, string> };
+  spec: { containers: K8sContainer[]; terminationGracePeriodSeconds?: number; restartPolicy?: string };
+}
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+}
+interface Workload8s extends K8sObject {
+  spec: { replicas?: number; selector?: { matchLabels?: Record<string, string> }; template: PodTemplate };
+}
+interface ConfigObject extends K8sObject {
+  data?: Record<string, unknown>;
+  stringData?: Record<string, unknown>;
+}
+interface ServiceObject extends K8sObject {
+  spec: { selector?: Record<string, string>; ports: Array<{ port: number; targetPort?: number | string }> };
+}
+interface HpaObject extends K8sObject {
+  spec: {
+    scaleTargetRef: { apiVersion: string; kind: string; name: string };
+    minReplicas?: number;
+    maxReplicas: number;
+    metrics?: Array<{ type: string; resource?: { name: string } }>;
+  };
+}
+
+function k8sObjects(): Array<{ file: string; object: K8sObject }> {
+  return allYamlFiles()
+    .filter((file) => file.path.startsWith(`${K8S_DIR}/`))
+    .flatMap((file) => file.documents.map((object) => ({ file: file.path, object: object as K8sObject })));
+}
+
+const k8sOfKind = <T extends K8sObject>(kind: string) =>
+  k8sObjects().filter(({ object }) => object.kind === kind) as Array<{ file: string; object: T }>;
+const podOwners = () => [...k8sOfKind<Workload8s>('Deployment'), ...k8sOfKind<Workload8s>('Job')];
+
+/** A ConfigMap's or Secret's entries as env values (a Secret's `data` is base64). */
+function configEntries(object: ConfigObject): Record<string, unknown> {
+  const decoded = Object.entries(object.data ?? {}).map(([key, value]) =>
+    object.kind === 'Secret' ? [key, Buffer.from(String(value), 'base64').toString('utf8')] : [key, value],
+  );
+  return { ...Object.fromEntries(decoded), ...object.stringData };
+}
+
+function findConfigObject(kind: 'ConfigMap' | 'Secret', name: string): ConfigObject | undefined {
+  return k8sOfKind<ConfigObject>(kind).find(({ object }) => object.metadata.name === name)?.object;
+}
+
+const matchesSelector = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
+  Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+function k8sWorkloads(): Workload[] {
+  const image = runtimeImage();
+  const services = k8sOfKind<ServiceObject>('Service');
+  return podOwners().flatMap(({ file, object }) =>
+    object.spec.template.spec.containers.map((container): Workload => {
+      const where = `${file} ${object.kind} ${object.metadata.name} container ${container.name}`;
+      const env: Record<string, string> = {};
+      const configSources: string[] = [];
+      const danglingReferences: string[] = [];
+      /** The entries of a ConfigMap or Secret the container names; undefined for a missing optional one. */
+      const entriesOf = (kind: 'ConfigMap' | 'Secret', ref: { name: string; optional?: boolean }) => {
+        configSources.push(`${kind}/${ref.name}`);
+        const found = findConfigObject(kind, ref.name);
+        if (!found && !ref.optional) danglingReferences.push(`${where}: ${kind} ${ref.name}`);
+        return found && configEntries(found);
+      };
+      for (const { configMapRef, secretRef } of container.envFrom ?? []) {
+        if (configMapRef) Object.assign(env, entriesOf('ConfigMap', configMapRef));
+        if (secretRef) Object.assign(env, entriesOf('Secret', secretRef));
+      }
+      for (const variable of container.env ?? []) {
+        const { configMapKeyRef, secretKeyRef } = variable.valueFrom ?? {};
+        const keyRef = configMapKeyRef ?? secretKeyRef;
+        if (!keyRef) {
+          env[variable.name] = variable.value as string;
+          continue;
+        }
+        const value = entriesOf(configMapKeyRef ? 'ConfigMap' : 'Secret', keyRef)?.[keyRef.key];
+        if (value !== undefined) env[variable.name] = value as string;
+        else if (!keyRef.optional)
+          danglingReferences.push(`${where}: ${variable.name} from ${keyRef.name}/${keyRef.key}`);
+      }
+      const portNumber = (port: number | string, what: string) => {
+        const number =
+          typeof port === 'number' ? port : container.ports?.find((named) => named.name === port)?.containerPort;
+        if (number === undefined) throw new Error(`${where}: ${what} names port ${port}, which the container lacks`);
+        return number;
+      };
+      const probes = (['livenessProbe', 'readinessProbe', 'startupProbe'] as const).flatMap((kind) => {
+        const httpGet = container[kind]?.httpGet;
+        return httpGet
+          ? [{ what: `${where} ${kind}`, kind, port: portNumber(httpGet.port, kind), path: httpGet.path ?? '/' }]
+          : [];
+      });
+      const targetedBy = services
+        .filter(({ object: service }) =>
+          matchesSelector(service.spec.selector ?? {}, object.spec.template.metadata?.labels),
+        )
+        .flatMap(({ file: serviceFile, object: service }) =>
+          service.spec.ports.map((port) => ({
+            what: `${serviceFile} Service ${service.metadata.name} targetPort ${port.targetPort ?? port.port}`,
+            port: portNumber(port.targetPort ?? port.port, `Service ${service.metadata.name}`),
+          })),
+        );
+      return {
+        where,
+        owner: object.metadata.name,
+        ownerKind: object.kind,
+        image: container.image,
+        workingDir: container.workingDir ?? image.workingDir,
+        // `command` replaces the image's command (this image has no ENTRYPOINT); `args` alone replaces CMD.
+        command: container.command
+          ? [...container.command, ...(container.args ?? [])]
+          : (container.args ?? image.command),
+        ownEnvNames: (container.env ?? []).map((variable) => variable.name),
+        env,
+        ports: [
+          ...(container.ports ?? []).map((port) => ({ what: `${where} containerPort`, port: port.containerPort })),
+          ...probes,
+          ...targetedBy,
+        ],
+        probes,
+        configSources,
+        danglingReferences,
+        // Kubernetes' own default.
+        stopGraceMs: (object.spec.template.spec.terminationGracePeriodSeconds ?? 30) * 1000,
+      };
+    }),
+  );
+}
+
+const DEPLOYMENTS: Array<[string, () => Workload[]]> = [
+  [COMPOSE_FILE, composeWorkloads],
+  [K8S_DIR, k8sWorkloads],
+];
+
+// ---------------------------------------------------------------------------------------------------
+
+describe('deployment YAML', () => {
+  it('every file parses, without errors or warnings', () => {
+    const files = allYamlFiles();
+    expect(files.map((file) => file.path)).toContain(COMPOSE_FILE);
+    expect(files.filter((file) => file.path.startsWith(`${K8S_DIR}/`)).length).toBeGreaterThan(0);
+    expect(files.flatMap((file) => file.problems)).toEqual([]);
+    for (const file of files) expect(file.documents.length, file.path).toBeGreaterThan(0);
+  });
+});
+
+describe('Dockerfile', () => {
+  it('installs from the lockfile after the context (with prisma/) is in place, then builds', () => {
+    const stages = dockerStages();
+    const installStage = stages.find((stage) =>
+      stage.instructions.some(({ keyword, args }) => keyword === 'RUN' && /pnpm install\b(?!.*--prod)/.test(args)),
+    );
+    expect(installStage, 'a stage that runs pnpm install').toBeDefined();
+    const steps = stageChain(stages, installStage!).flatMap((stage) => stage.instructions);
+    const install = steps.findIndex(
+      ({ keyword, args }) => keyword === 'RUN' && /pnpm install\b(?!.*--prod)/.test(args),
+    );
+    expect(steps[install]!.args).toMatch(/--frozen-lockfile/);
+    // The root postinstall runs `prisma generate`, which reads prisma/schema.prisma.
+    const copiedBefore = steps
+      .slice(0, install)
+      .filter(({ keyword, args }) => keyword === 'COPY' && !args.includes('--from'))
+      .flatMap(({ args }) => args.split(/\s+/).slice(0, -1));
+    expect(copiedBefore.some((source) => ['.', './', 'prisma', 'prisma/'].includes(source))).toBe(true);
+    const build = steps.findIndex(({ keyword, args }) => keyword === 'RUN' && /\bpnpm (run )?build\b/.test(args));
+    expect(build).toBeGreaterThan(install);
+  });
+
+  it('the runtime stage holds node_modules, apps, packages and prisma/migrations under the image root', () => {
+    const { copiedPaths, user } = runtimeImage();
+    for (const needed of ['node_modules', 'apps', 'packages', 'prisma/migrations']) {
+      const path = posix.join(IMAGE_ROOT, needed);
+      expect(
+        copiedPaths.some((copied) => path === copied || path.startsWith(`${copied}/`)),
+        `${path} in ${JSON.stringify(copiedPaths)}`,
+      ).toBe(true);
+    }
+    expect(user, 'USER in the runtime stage').toBeDefined();
+    expect(['root', '0']).not.toContain(user);
+  });
+
+  it('.dockerignore keeps what install and build read, and drops host installs, builds and .env', () => {
+    const ignored = dockerignoreMatcher(readRepoFile('.dockerignore'));
+    const workspacePackages = ['apps', 'packages'].flatMap((dir) =>
+      readdirSync(join(REPO_ROOT, dir)).map((name) => posix.join(dir, name)),
+    );
+    const migrations = readdirSync(join(REPO_ROOT, 'prisma/migrations'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `prisma/migrations/${entry.name}/migration.sql`);
+    const needed = [
+      'package.json',
+      'pnpm-lock.yaml',
+      'pnpm-workspace.yaml',
+      'turbo.json',
+      'tsconfig.base.json',
+      'prisma.config.ts',
+      'prisma/schema.prisma',
+      ...migrations,
+      ...workspacePackages.flatMap((dir) =>
+        ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'src/index.ts', 'src/main.ts']
+          .map((file) => posix.join(dir, file))
+          .filter((path) => existsSync(join(REPO_ROOT, path))),
+      ),
+    ];
+    expect(needed.filter(ignored)).toEqual([]);
+    const unwanted = ['node_modules', 'apps/ingress/node_modules', 'apps/worker/dist', 'packages/db/dist', '.env'];
+    expect(unwanted.filter((path) => !ignored(path))).toEqual([]);
+  });
+});
+
+describe.each(DEPLOYMENTS)('%s', (name, workloads) => {
+  it("every command is its package's script, run in the package, on a file the build produces", () => {
+    const image = runtimeImage();
+    const all = [
+      ...workloads(),
+      // The image's own default, for `docker run` without a command.
+      { where: 'Dockerfile CMD', workingDir: image.workingDir, command: image.command },
+    ];
+    const targets = all.map((workload) => {
+      const resolved = resolveCommand(workload);
+      expect(resolved.scriptName, workload.where).toBe(SCRIPT_BY_TARGET[resolved.target]);
+      if (resolved.target !== 'migrate') expect(resolved.builtFile, workload.where).toBe('dist/main.js');
+      // The build (`tsc -p tsconfig.build.json`, rootDir src, outDir dist) makes dist/X.js from src/X.ts.
+      const buildConfig = JSON.parse(readRepoFile(posix.join(resolved.packageDir, 'tsconfig.build.json'))) as {
+        compilerOptions: { rootDir?: string; outDir?: string };
+      };
+      expect(buildConfig.compilerOptions, workload.where).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+      const [, stem] = /^dist\/(.+)\.js$/.exec(resolved.builtFile) ?? [];
+      expect(stem, `${workload.where}: ${resolved.builtFile} is not under dist/`).toBeDefined();
+      expect(existsSync(join(REPO_ROOT, resolved.packageDir, `src/${stem}.ts`)), workload.where).toBe(true);
+      return resolved.target;
+    });
+    expect(new Set(targets)).toEqual(new Set(['migrate', 'ingress', 'admin', 'worker']));
+  });
+
+  it('every process runs the one Hookfleet image', () => {
+    const images = new Set(workloads().map((workload) => workload.image));
+    expect(images.size).toBe(1);
+    expect([...images][0]).toBeTruthy();
+  });
+
+  it('runs exactly one worker per queue, each with WORKER_QUEUES set to its queue', () => {
+    const workers = workloads().filter((workload) => resolveCommand(workload).target === 'worker');
+    expect(workers.map((worker) => worker.env.WORKER_QUEUES).sort()).toEqual([...QUEUE_NAMES].sort());
+    const namePrefix = name === COMPOSE_FILE ? 'worker-' : 'hookfleet-worker-';
+    for (const worker of workers) {
+      const parsed = parseTargetEnv('worker', worker.env);
+      expect(parsed.workerQueues, worker.where).toEqual([worker.env.WORKER_QUEUES]);
+      expect(worker.owner, worker.where).toBe(`${namePrefix}${worker.env.WORKER_QUEUES}`);
+    }
+  });
+
+  it("sets only env vars its app's config schema knows, with values the schema accepts", () => {
+    for (const workload of workloads()) {
+      const { target } = resolveCommand(workload);
+      const unknown = workload.ownEnvNames.filter((envName) => !ENV_NAMES[target].has(envName));
+      expect(unknown, `${workload.where} (${target})`).toEqual([]);
+      expect(() => parseTargetEnv(target, workload.env), workload.where).not.toThrow();
+    }
+  });
+
+  it('ties each port to the app that listens on it, on the port its config gives', () => {
+    for (const workload of workloads()) {
+      const { target } = resolveCommand(workload);
+      const { port } = parseTargetEnv(target, workload.env);
+      for (const tied of workload.ports) {
+        expect(APP_BY_PORT[tied.port], tied.what).toBe(target);
+        expect(tied.port, tied.what).toBe(port);
+      }
+    }
+  });
+
+  it('gives workers longer to stop than their drain (WORKER_SHUTDOWN_TIMEOUT_MS) takes', () => {
+    const workers = workloads().filter((workload) => resolveCommand(workload).target === 'worker');
+    expect(workers.length).toBeGreaterThan(0);
+    for (const worker of workers) {
+      const { workerShutdownTimeoutMs } = parseTargetEnv('worker', worker.env);
+      expect(worker.stopGraceMs, worker.where).toBeGreaterThan(workerShutdownTimeoutMs!);
+    }
+  });
+});
+
+describe('the config schemas', () => {
+  it('default to the ports the manifests use (3001 ingress, 3002 admin, 8088 worker)', () => {
+    expect({
+      [ingressConfigSchema.shape.WEBHOOK_PORT.parse(undefined)]: 'ingress',
+      [adminConfigSchema.shape.ADMIN_PORT.parse(undefined)]: 'admin',
+      [workerConfigSchema.shape.WORKER_HEALTH_PORT.parse(undefined)]: 'worker',
+    }).toEqual(APP_BY_PORT);
+  });
+});
+
+describe(COMPOSE_FILE, () => {
+  it('runs postgres:15 and redis:7 with healthchecks beside the services built here', () => {
+    const services = composeServices();
+    const backing = Object.entries(services).filter(([, service]) => !isHookfleetService(service));
+    expect(Object.fromEntries(backing.map(([name, service]) => [name, service.image?.split(':')[0]]))).toEqual({
+      postgres: 'postgres',
+      redis: 'redis',
+    });
+    expect(services.postgres!.image).toMatch(/^postgres:15(\.|-|$)/);
+    expect(services.redis!.image).toMatch(/^redis:7(\.|-|$)/);
+    for (const [name, service] of backing) expect([service.healthcheck?.test].flat().length, name).toBeGreaterThan(1);
+  });
+
+  it('starts the apps after the migration completed, and each process after the stores it uses are healthy', () => {
+    const services = composeServices();
+    for (const workload of composeWorkloads()) {
+      const dependencies = composeDependencies(services[workload.owner]!);
+      if (resolveCommand(workload).target !== 'migrate') {
+        expect(dependencies.migrate, workload.where).toBe('service_completed_successfully');
+      }
+      // Every Postgres or Redis the process connects to: a service here, healthy before this one starts
+      // (directly, or through a dependency that waited for it).
+      const hosts = Object.values(workload.env)
+        .filter((value) => /^(postgres(ql)?|rediss?):\/\//.test(value))
+        .map((value) => new URL(value).hostname);
+      expect(hosts.length, workload.where).toBeGreaterThan(0);
+      const healthyFirst = new Set<string>();
+      const visit = (serviceName: string) => {
+        for (const [dependency, condition] of Object.entries(composeDependencies(services[serviceName] ?? {}))) {
+          if (condition === 'service_healthy') healthyFirst.add(dependency);
+          visit(dependency);
+        }
+      };
+      visit(workload.owner);
+      for (const host of hosts) expect(healthyFirst.has(host), `${workload.where} waits for ${host}`).toBe(true);
+    }
+  });
+
+  it('checks every app at /health/ready', () => {
+    for (const workload of composeWorkloads()) {
+      if (resolveCommand(workload).target === 'migrate') continue;
+      expect(
+        workload.probes.map((probe) => probe.path),
+        workload.where,
+      ).toContain('/health/ready');
+    }
+  });
+});
+
+describe(K8S_DIR, () => {
+  it('gives every app container liveness /health/live and readiness /health/ready', () => {
+    for (const workload of k8sWorkloads()) {
+      if (resolveCommand(workload).target === 'migrate') continue;
+      const paths = Object.fromEntries(workload.probes.map((probe) => [probe.kind, probe.path]));
+      expect(paths, workload.where).toMatchObject({ livenessProbe: '/health/live', readinessProbe: '/health/ready' });
+    }
+  });
+
+  it('runs the migrations as a Job, and the apps as Deployments', () => {
+    for (const workload of k8sWorkloads()) {
+      const expected = resolveCommand(workload).target === 'migrate' ? 'Job' : 'Deployment';
+      expect(workload.ownerKind, workload.where).toBe(expected);
+    }
+    for (const { file, object } of k8sOfKind<Workload8s>('Job')) {
+      expect(['Never', 'OnFailure'], `${file} restartPolicy`).toContain(object.spec.template.spec.restartPolicy);
+    }
+  });
+
+  it('takes env only from ConfigMaps, Secrets and keys that exist (or are marked optional)', () => {
+    expect(k8sWorkloads().flatMap((workload) => workload.danglingReferences)).toEqual([]);
+  });
+
+  it('keeps ConfigMap and Secret keys to the schemas of the apps that read them, as strings', () => {
+    const readers = new Map<string, Set<Target>>();
+    for (const workload of k8sWorkloads()) {
+      const { target } = resolveCommand(workload);
+      for (const source of workload.configSources) readers.set(source, (readers.get(source) ?? new Set()).add(target));
+    }
+    const configObjects = [...k8sOfKind<ConfigObject>('ConfigMap'), ...k8sOfKind<ConfigObject>('Secret')];
+    expect(configObjects.map(({ object }) => object.kind).sort()).toEqual(['ConfigMap', 'Secret']);
+    for (const { file, object } of configObjects) {
+      const targets = [...(readers.get(`${object.kind}/${object.metadata.name}`) ?? [])];
+      expect(targets.length, `${file}: read by no container`).toBeGreaterThan(0);
+      for (const [key, value] of Object.entries(configEntries(object))) {
+        expect(
+          targets.some((target) => ENV_NAMES[target].has(key)),
+          `${file}: ${key} is in none of the schemas of ${targets.join(', ')}`,
+        ).toBe(true);
+        expect(typeof value, `${file}: ${key} must be a string`).toBe('string');
+      }
+    }
+    for (const { object } of podOwners()) {
+      for (const container of object.spec.template.spec.containers) {
+        for (const variable of container.env ?? []) {
+          if (!variable.valueFrom) expect(typeof variable.value, variable.name).toBe('string');
+        }
+      }
+    }
+  });
+
+  it("selects each Deployment's pods by its own labels, and each Service one Deployment's pods", () => {
+    const deployments = k8sOfKind<Workload8s>('Deployment');
+    for (const { file, object } of deployments) {
+      const selector = object.spec.selector?.matchLabels ?? {};
+      expect(Object.keys(selector).length, file).toBeGreaterThan(0);
+      expect(matchesSelector(selector, object.spec.template.metadata?.labels), object.metadata.name).toBe(true);
+      const others = deployments.filter((other) => other.object !== object);
+      for (const other of others) {
+        expect(
+          matchesSelector(selector, other.object.spec.template.metadata?.labels),
+          `${object.metadata.name}'s selector also takes ${other.object.metadata.name}'s pods`,
+        ).toBe(false);
+      }
+    }
+    const services = k8sOfKind<ServiceObject>('Service');
+    expect(services.length).toBeGreaterThan(0);
+    for (const { object: service } of services) {
+      const selected = deployments.filter(({ object }) =>
+        matchesSelector(service.spec.selector ?? {}, object.spec.template.metadata?.labels),
+      );
+      expect(selected.length, `Service ${service.metadata.name}`).toBe(1);
+    }
+  });
+
+  it('scales ingress and every worker Deployment with a CPU HPA (autoscaling/v2) that owns the replica count', () => {
+    const deployments = k8sOfKind<Workload8s>('Deployment');
+    const hpas = k8sOfKind<HpaObject>('HorizontalPodAutoscaler');
+    const scaledTargets = k8sWorkloads()
+      .filter((workload) => ['ingress', 'worker'].includes(resolveCommand(workload).target))
+      .map((workload) => workload.owner)
+      .sort();
+    expect(hpas.map(({ object }) => object.spec.scaleTargetRef.name).sort()).toEqual(scaledTargets);
+    for (const { file, object: hpa } of hpas) {
+      expect(hpa.apiVersion, file).toBe('autoscaling/v2');
+      expect(hpa.spec.scaleTargetRef, file).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment' });
+      expect(hpa.spec.metrics, file).toContainEqual(
+        expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu' }) }),
+      );
+      expect(hpa.spec.minReplicas ?? 1, file).toBeGreaterThanOrEqual(1);
+      expect(hpa.spec.maxReplicas, file).toBeGreaterThanOrEqual(hpa.spec.minReplicas ?? 1);
+      const target = deployments.find(({ object }) => object.metadata.name === hpa.spec.scaleTargetRef.name)!;
+      // A replica count in the manifest would reset the HPA's on every apply.
+      expect(target.object.spec.replicas, `${target.object.metadata.name} replicas`).toBeUndefined();
+      // CPU utilisation is measured against the request: without one the HPA cannot act.
+      for (const container of target.object.spec.template.spec.containers) {
+        expect(container.resources?.requests?.cpu, `${target.object.metadata.name}/${container.name}`).toBeTruthy();
+      }
+    }
+  });
+});
+
+/**
+ * GETs the URL until it answers 200 or the time is up, and returns the last status: readiness answers
+ * 503 until the app's Redis connection is up, which probes allow for by retrying.
+ */
+async function statusOnceSettled(url: string, timeoutMs = 10_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(url);
+    await response.arrayBuffer();
+    if (response.status === 200 || Date.now() > deadline) return response.status;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('probe and healthcheck paths, on the real apps', () => {
+  let environment: TestEnvironment;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    environment = await testEnvironment();
+    stack = await startStack(environment.env);
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await environment?.cleanup();
+  });
+
+  it('answer 200 on the app their port names', async () => {
+    const baseUrl: Record<App, string> = {
+      ingress: stack.ingress.url,
+      admin: stack.admin.url,
+      worker: stack.worker.healthUrl,
+    };
+    const probes = DEPLOYMENTS.flatMap(([, workloads]) => workloads()).flatMap((workload) => workload.probes);
+    expect(probes.length).toBeGreaterThan(0);
+    const checked = new Map<string, number>();
+    for (const probe of probes) {
+      const app = APP_BY_PORT[probe.port];
+      expect(app, `${probe.what}: port ${probe.port} is no app's`).toBeDefined();
+      const url = `${baseUrl[app!]}${probe.path}`;
+      if (!checked.has(url)) checked.set(url, await statusOnceSettled(url));
+      expect(checked.get(url), `${probe.what}: GET ${probe.path} on ${app}`).toBe(200);
+    }
+  });
+});

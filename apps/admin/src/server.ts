@@ -13,7 +13,10 @@ import { queueDepths, type EventQueues } from '@hookfleet/queue';
 import { requireBearerToken } from './auth.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import type { AdminConfig } from './config.js';
+import { createSecretBox } from '@hookfleet/sources';
+import express from 'express';
 import { eventRoutes } from './routes/events.js';
+import { sourceRoutes } from './routes/sources.js';
 import { taskRoutes } from './routes/tasks.js';
 
 export interface AdminDeps {
@@ -43,6 +46,13 @@ export function createAdminServer(deps: AdminDeps): Express {
   app.use(requireBearerToken(deps.config.ADMIN_API_TOKEN));
   app.use(eventRoutes(deps));
   app.use(taskRoutes(deps));
+  app.use(
+    express.json({ limit: '100kb' }),
+    sourceRoutes({
+      prisma: deps.prisma,
+      box: deps.config.SOURCE_SECRETS_KEY ? createSecretBox(deps.config.SOURCE_SECRETS_KEY) : null,
+    }),
+  );
   app.use(BULL_BOARD_PATH, bullBoardRouter(deps.queues));
   app.use(notFoundHandler);
   app.use(errorHandler);

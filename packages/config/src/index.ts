@@ -38,6 +38,14 @@ export const baseConfigSchema = z.object({
   /** Retries after the first attempt, for every event job; exponential backoff from JOB_BACKOFF_DELAY_MS. */
   JOB_MAX_RETRIES: nonNegativeInt.default(3),
   JOB_BACKOFF_DELAY_MS: positiveInt.default(1000),
+  /**
+   * Encrypts source secrets at rest: 32 random bytes, base64 (`openssl rand -base64 32`). Needed by the
+   * ingress and admin once sources exist; the built-in GitHub source (GITHUB_WEBHOOK_SECRET) needs none.
+   */
+  SOURCE_SECRETS_KEY: z
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

@@ -1,4 +1,5 @@
 // Header names are defined here once; Node lower-cases incoming header names.
+import type { Rejection } from './provider.js';
 
 export const GITHUB_HEADERS = {
   event: 'x-github-event',
@@ -8,17 +9,47 @@ export const GITHUB_HEADERS = {
   signature: 'x-hub-signature',
 } as const;
 
+export const GITLAB_HEADERS = {
+  /** The secret token itself, echoed verbatim (GitLab does not sign). */
+  token: 'x-gitlab-token',
+  /** "Merge Request Hook", "Push Hook", ... */
+  event: 'x-gitlab-event',
+  /** Kept across retries and resends (GitLab 17.4+). */
+  idempotencyKey: 'idempotency-key',
+  /** One per hook execution (shared by a chain of recursive hooks); a resend gets a new one. */
+  eventUuid: 'x-gitlab-event-uuid',
+} as const;
+
+export const SLACK_HEADERS = {
+  signature: 'x-slack-signature',
+  timestamp: 'x-slack-request-timestamp',
+  /** Present (1, 2, 3) only on Events API retries. */
+  retryNum: 'x-slack-retry-num',
+} as const;
+
+export const LINEAR_HEADERS = {
+  signature: 'linear-signature',
+  delivery: 'linear-delivery',
+} as const;
+
+/** https://www.standardwebhooks.com (Svix and the senders built on it). */
+export const STANDARD_WEBHOOK_HEADERS = {
+  id: 'webhook-id',
+  timestamp: 'webhook-timestamp',
+  signature: 'webhook-signature',
+} as const;
+
 /** Headers that carry secrets or signatures: never stored, never logged. */
-const SENSITIVE_HEADERS = new Set([
+const SENSITIVE_HEADERS = new Set<string>([
   'authorization',
   'cookie',
   'proxy-authorization',
   GITHUB_HEADERS.signature256,
   GITHUB_HEADERS.signature,
-  'x-gitlab-token',
-  'x-slack-signature',
-  'linear-signature',
-  'webhook-signature',
+  GITLAB_HEADERS.token,
+  SLACK_HEADERS.signature,
+  LINEAR_HEADERS.signature,
+  STANDARD_WEBHOOK_HEADERS.signature,
 ]);
 
 export const REDACTED = '[redacted]';
@@ -34,4 +65,36 @@ export function redactHeaders(headers: IncomingHeaders): Record<string, string> 
     redacted[key] = SENSITIVE_HEADERS.has(key) ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
   }
   return redacted;
+}
+
+/** The value of a header that must appear at most once: null when absent or blank. */
+export type SingleHeader = { ok: true; value: string | null } | Rejection;
+
+export interface SingleHeaderOptions {
+  /**
+   * Node joins a repeated custom header into one value with ', ', so a separator the header's format never
+   * contains betrays a repeat. Default ','; ', ' where a comma is part of the format (webhook-signature's
+   * "v1,<sig>"); null for free-form values such as a secret token, where nothing can be inferred.
+   */
+  joinedBy?: string | null;
+}
+
+export function readSingleHeader(
+  headers: IncomingHeaders,
+  name: string,
+  { joinedBy = ',' }: SingleHeaderOptions = {},
+): SingleHeader {
+  let raw = headers[name];
+  if (Array.isArray(raw)) {
+    if (raw.length > 1) return duplicated(name);
+    raw = raw[0];
+  }
+  const value = raw?.trim();
+  if (!value) return { ok: true, value: null };
+  if (joinedBy !== null && value.includes(joinedBy)) return duplicated(name);
+  return { ok: true, value };
+}
+
+function duplicated(name: string): Rejection {
+  return { ok: false, code: 'duplicated_header', message: `${name} must appear once` };
 }

@@ -1,0 +1,136 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { PrismaClient } from '@hookfleet/db';
+import { AppError } from '@hookfleet/http';
+import { PROVIDER_NAMES } from '@hookfleet/providers';
+import {
+  SourceError,
+  createSource,
+  getSource,
+  listSources,
+  rotateSourceSecret,
+  updateSource,
+  type SecretBox,
+  type SourceDeps,
+  type SourceView,
+} from '@hookfleet/sources';
+import { parseInput } from '../validation.js';
+import { idParams } from './shared.js';
+
+const DEFAULT_PREVIOUS_SECRET_TTL_SECONDS = 24 * 3600;
+
+const name = z.string().trim().min(1).max(100);
+const createBody = z
+  .object({
+    provider: z.enum(PROVIDER_NAMES),
+    name,
+    settings: z.unknown().optional(),
+    secret: z.string().min(8).max(512).optional(),
+  })
+  .strict();
+const patchBody = z
+  .object({ name: name.optional(), enabled: z.boolean().optional(), settings: z.unknown().optional() })
+  .strict();
+const rotateBody = z
+  .object({
+    secret: z.string().min(8).max(512).optional(),
+    previous_secret_ttl_seconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 24 * 3600)
+      .default(DEFAULT_PREVIOUS_SECRET_TTL_SECONDS),
+  })
+  .strict();
+
+function sourceBody(source: SourceView) {
+  return {
+    id: source.id,
+    provider: source.provider,
+    name: source.name,
+    enabled: source.enabled,
+    settings: source.settings,
+    webhook_path: `/webhooks/${source.provider}/${source.id}`,
+    secrets: source.secrets.map((secret) => ({
+      id: secret.id,
+      current: secret.current,
+      active: secret.active,
+      created_at: secret.createdAt,
+      expires_at: secret.expiresAt,
+      last_matched_at: secret.lastMatchedAt,
+    })),
+    created_at: source.createdAt,
+    updated_at: source.updatedAt,
+  };
+}
+
+const SOURCE_ERROR_STATUS = { source_not_found: 404, secret_required: 400, source_exists: 409 } as const;
+
+/** Source errors and settings validation errors as the API's error shape. */
+async function translate<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof SourceError) throw new AppError(SOURCE_ERROR_STATUS[error.code], error.code, error.message);
+    if (error instanceof z.ZodError) {
+      throw new AppError(
+        400,
+        'invalid_settings',
+        'source settings are invalid',
+        error.issues.map((issue) => ({ field: `settings.${issue.path.join('.')}`, message: issue.message })),
+      );
+    }
+    throw error;
+  }
+}
+
+export function sourceRoutes(deps: { prisma: PrismaClient; box: SecretBox | null }): Router {
+  const router = Router();
+  const sourceDeps = (): SourceDeps => {
+    if (!deps.box) throw new AppError(503, 'sources_unavailable', 'set SOURCE_SECRETS_KEY to manage sources');
+    return { prisma: deps.prisma, box: deps.box };
+  };
+
+  router.get('/api/v1/sources', async (_req, res) => {
+    res.json({ data: (await listSources(sourceDeps())).map(sourceBody) });
+  });
+
+  router.post('/api/v1/sources', async (req, res) => {
+    const body = parseInput(createBody, req.body);
+    const { source, secret } = await translate(() => createSource(sourceDeps(), body));
+    // The only time the secret is shown.
+    res.status(201).json({ ...sourceBody(source), secret });
+  });
+
+  router.get('/api/v1/sources/:id', async (req, res) => {
+    const { id } = parseInput(idParams, req.params);
+    const source = await getSource(sourceDeps(), id);
+    if (!source) throw new AppError(404, 'source_not_found', `no source ${id}`);
+    res.json(sourceBody(source));
+  });
+
+  router.patch('/api/v1/sources/:id', async (req, res) => {
+    const { id } = parseInput(idParams, req.params);
+    const body = parseInput(patchBody, req.body);
+    res.json(sourceBody(await translate(() => updateSource(sourceDeps(), id, body))));
+  });
+
+  router.post('/api/v1/sources/:id/disable', async (req, res) => {
+    const { id } = parseInput(idParams, req.params);
+    res.json(sourceBody(await translate(() => updateSource(sourceDeps(), id, { enabled: false }))));
+  });
+
+  router.post('/api/v1/sources/:id/rotate-secret', async (req, res) => {
+    const { id } = parseInput(idParams, req.params);
+    const body = parseInput(rotateBody, req.body ?? {});
+    const { source, secret } = await translate(() =>
+      rotateSourceSecret(sourceDeps(), id, {
+        secret: body.secret,
+        previousSecretTtlSeconds: body.previous_secret_ttl_seconds,
+      }),
+    );
+    res.json({ ...sourceBody(source), secret });
+  });
+
+  return router;
+}

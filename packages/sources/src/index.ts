@@ -1,0 +1,16 @@
+export { createSecretBox, SecretBoxError, type SecretBox } from './secret-box.js';
+export { sourceSettingsSchema, toBlockList, MAX_BODY_BYTES_CAP, type SourceSettings } from './settings.js';
+export {
+  createSource,
+  generateSecret,
+  getSource,
+  listSources,
+  rotateSourceSecret,
+  updateSource,
+  SourceError,
+  type NewSource,
+  type SecretView,
+  type SourceDeps,
+  type SourceView,
+} from './sources.js';
+export { createSourceResolver, type ResolvedSource, type SourceResolver } from './resolver.js';

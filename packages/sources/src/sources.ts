@@ -1,0 +1,179 @@
+// Sources and their secrets: what the admin API manages and what the ingress resolves per delivery.
+// Plaintext secrets leave this module twice only: once to the operator who created or rotated them, and
+// to the ingress resolver, in memory, to verify signatures.
+import { randomBytes } from 'node:crypto';
+import type { Prisma, PrismaClient } from '@hookfleet/db';
+import type { ProviderName } from '@hookfleet/providers';
+import type { SecretBox } from './secret-box.js';
+import { sourceSettingsSchema, type SourceSettings } from './settings.js';
+
+export interface SourceDeps {
+  prisma: PrismaClient;
+  box: SecretBox;
+  now?: () => Date;
+}
+
+/** Providers whose secret the sender issues (Slack app signing secret, Linear webhook secret). */
+const SENDER_ISSUED_SECRETS: ReadonlySet<ProviderName> = new Set(['slack', 'linear']);
+
+/** A new secret in the form its provider expects. */
+export function generateSecret(provider: ProviderName): string {
+  const bytes = randomBytes(32);
+  return provider === 'standard' ? `whsec_${bytes.toString('base64')}` : bytes.toString('hex');
+}
+
+export class SourceError extends Error {
+  override name = 'SourceError';
+  constructor(
+    readonly code: 'source_not_found' | 'secret_required' | 'source_exists',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A source with its secrets, newest first (the first active one is current). */
+export const sourceInclude = { secrets: { orderBy: { createdAt: 'desc' } } } satisfies Prisma.SourceInclude;
+type SourceRow = Prisma.SourceGetPayload<{ include: typeof sourceInclude }>;
+
+export interface SecretView {
+  id: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastMatchedAt: Date | null;
+  /** The newest unexpired secret: what the sender should be signing with. */
+  current: boolean;
+  active: boolean;
+}
+
+export interface SourceView {
+  id: string;
+  provider: ProviderName;
+  name: string;
+  enabled: boolean;
+  settings: SourceSettings;
+  secrets: SecretView[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A secret is accepted until its expiry; the current one has none. */
+export function isActive(secret: { expiresAt: Date | null }, now: Date): boolean {
+  return secret.expiresAt === null || secret.expiresAt > now;
+}
+
+function view(row: SourceRow, now: Date): SourceView {
+  const currentId = row.secrets.find((secret) => isActive(secret, now))?.id;
+  return {
+    id: row.id,
+    provider: row.provider as ProviderName,
+    name: row.name,
+    enabled: row.enabled,
+    settings: sourceSettingsSchema.parse(row.settings),
+    secrets: row.secrets.map((secret) => ({
+      id: secret.id,
+      createdAt: secret.createdAt,
+      expiresAt: secret.expiresAt,
+      lastMatchedAt: secret.lastMatchedAt,
+      current: secret.id === currentId,
+      active: isActive(secret, now),
+    })),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export interface NewSource {
+  provider: ProviderName;
+  name: string;
+  settings?: unknown;
+  /** Omit to have one generated (not for providers that issue their own). */
+  secret?: string;
+}
+
+/** Creates a source; returns it with its secret in plaintext, which is never shown again. */
+export async function createSource(
+  deps: SourceDeps,
+  input: NewSource,
+): Promise<{ source: SourceView; secret: string }> {
+  if (!input.secret && SENDER_ISSUED_SECRETS.has(input.provider)) {
+    throw new SourceError('secret_required', `${input.provider} issues its own signing secret: pass it as "secret"`);
+  }
+  const settings = sourceSettingsSchema.parse(input.settings ?? {});
+  const secret = input.secret ?? generateSecret(input.provider);
+  const now = deps.now?.() ?? new Date();
+  const existing = await deps.prisma.source.findUnique({
+    where: { provider_name: { provider: input.provider, name: input.name } },
+  });
+  if (existing) throw new SourceError('source_exists', `a ${input.provider} source named "${input.name}" exists`);
+  const row = await deps.prisma.source.create({
+    data: {
+      provider: input.provider,
+      name: input.name,
+      settings,
+      secrets: { create: { ciphertext: deps.box.seal(secret) } },
+    },
+    include: sourceInclude,
+  });
+  return { source: view(row, now), secret };
+}
+
+export async function listSources(deps: SourceDeps): Promise<SourceView[]> {
+  const now = deps.now?.() ?? new Date();
+  const rows = await deps.prisma.source.findMany({ include: sourceInclude, orderBy: { createdAt: 'asc' } });
+  return rows.map((row) => view(row, now));
+}
+
+export async function getSource(deps: SourceDeps, id: string): Promise<SourceView | null> {
+  const row = await deps.prisma.source.findUnique({ where: { id }, include: sourceInclude });
+  return row ? view(row, deps.now?.() ?? new Date()) : null;
+}
+
+export async function updateSource(
+  deps: SourceDeps,
+  id: string,
+  patch: { name?: string; enabled?: boolean; settings?: unknown },
+): Promise<SourceView> {
+  const found = await deps.prisma.source.findUnique({ where: { id }, select: { id: true } });
+  if (!found) throw new SourceError('source_not_found', `no source ${id}`);
+  const row = await deps.prisma.source.update({
+    where: { id },
+    data: {
+      name: patch.name,
+      enabled: patch.enabled,
+      settings: patch.settings === undefined ? undefined : sourceSettingsSchema.parse(patch.settings),
+    },
+    include: sourceInclude,
+  });
+  return view(row, deps.now?.() ?? new Date());
+}
+
+/**
+ * A new current secret. Secrets that were active stay accepted for `previousSecretTtlSeconds` more (or
+ * until their own earlier expiry), so deliveries signed with the old one keep landing while the sender
+ * switches over. Returns the new secret in plaintext, once.
+ */
+export async function rotateSourceSecret(
+  deps: SourceDeps,
+  id: string,
+  options: { secret?: string; previousSecretTtlSeconds: number },
+): Promise<{ source: SourceView; secret: string }> {
+  const source = await deps.prisma.source.findUnique({ where: { id }, select: { provider: true } });
+  if (!source) throw new SourceError('source_not_found', `no source ${id}`);
+  const provider = source.provider as ProviderName;
+  if (!options.secret && SENDER_ISSUED_SECRETS.has(provider)) {
+    throw new SourceError('secret_required', `${provider} issues its own signing secret: pass it as "secret"`);
+  }
+  const now = deps.now?.() ?? new Date();
+  const retireAt = new Date(now.getTime() + options.previousSecretTtlSeconds * 1000);
+  const secret = options.secret ?? generateSecret(provider);
+  await deps.prisma.$transaction([
+    deps.prisma.sourceSecret.updateMany({
+      where: { sourceId: id, OR: [{ expiresAt: null }, { expiresAt: { gt: retireAt } }] },
+      data: { expiresAt: retireAt },
+    }),
+    deps.prisma.sourceSecret.create({ data: { sourceId: id, ciphertext: deps.box.seal(secret) } }),
+  ]);
+  const row = await deps.prisma.source.findUniqueOrThrow({ where: { id }, include: sourceInclude });
+  return { source: view(row, now), secret };
+}

@@ -11,6 +11,8 @@ import { startWorker, workerConfigSchema } from '@hookfleet/worker';
 const DEV_DEFAULTS = {
   GITHUB_WEBHOOK_SECRET: 'dev-webhook-secret',
   ADMIN_API_TOKEN: 'dev-admin-token-change-me',
+  // 32 bytes, base64: encrypts source secrets. Development only.
+  SOURCE_SECRETS_KEY: 'ZGV2LW9ubHktc291cmNlLXNlY3JldHMta2V5LTMyYiE=',
 };
 
 const services = await provideServices(process.env);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import { parseConfig } from '@hookfleet/config';
 import type { TestEnvironment } from '@hookfleet/devkit';
@@ -28,7 +29,11 @@ let server: RunningServer;
 
 beforeAll(async () => {
   environment = await testEnvironment();
-  const config = parseConfig(adminConfigSchema, { ...environment.env, ADMIN_API_TOKEN: TOKEN });
+  const config = parseConfig(adminConfigSchema, {
+    ...environment.env,
+    ADMIN_API_TOKEN: TOKEN,
+    SOURCE_SECRETS_KEY: randomBytes(32).toString('base64'),
+  });
   const logger = createLogger({ service: 'admin', level: 'silent' });
   clients = openClients(config, { logger, redisRole: 'producer' });
   queues = createEventQueues({
@@ -141,6 +146,9 @@ describe('auth', () => {
         'GET /api/v1/tasks',
         'GET /api/v1/tasks/:id',
         'POST /api/v1/tasks/:id/retry',
+        'POST /api/v1/sources',
+        'PATCH /api/v1/sources/:id',
+        'POST /api/v1/sources/:id/rotate-secret',
       ]),
     );
     for (const route of [
@@ -240,5 +248,70 @@ describe('Bull Board', () => {
     const metrics = String((await call('GET', '/metrics')).body);
     for (const name of QUEUE_NAMES)
       expect(metrics).toMatch(new RegExp(`webhook_queue_depth\\{[^}]*queue="${name}"[^}]*state="failed"`));
+  });
+});
+
+describe('sources', () => {
+  it('creates a source showing its secret once, lists and updates it, and rotates its secret', async () => {
+    const created = await fetch(`${server.url}/api/v1/sources`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'standard', name: 'billing', settings: { validation: 'enforce' } }),
+    });
+    expect(created.status).toBe(201);
+    const source = (await created.json()) as {
+      id: string;
+      secret: string;
+      webhook_path: string;
+      secrets: Array<{ current: boolean }>;
+    };
+    expect(source.secret).toMatch(/^whsec_/);
+    expect(source.webhook_path).toBe(`/webhooks/standard/${source.id}`);
+
+    const shown = await call('GET', `/api/v1/sources/${source.id}`, TOKEN);
+    expect(JSON.stringify(shown.body)).not.toContain(source.secret);
+    expect(
+      ((await call('GET', '/api/v1/sources', TOKEN)).body as { data: Array<{ id: string }> }).data.map((s) => s.id),
+    ).toContain(source.id);
+
+    const rotated = await fetch(`${server.url}/api/v1/sources/${source.id}/rotate-secret`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ previous_secret_ttl_seconds: 60 }),
+    });
+    const rotatedBody = (await rotated.json()) as {
+      secret: string;
+      secrets: Array<{ current: boolean; active: boolean; expires_at: string | null }>;
+    };
+    expect(rotated.status).toBe(200);
+    expect(rotatedBody.secret).not.toBe(source.secret);
+    expect(rotatedBody.secrets.filter((secret) => secret.active)).toHaveLength(2);
+    expect(rotatedBody.secrets.filter((secret) => secret.current)).toHaveLength(1);
+
+    const disabled = await call('POST', `/api/v1/sources/${source.id}/disable`, TOKEN);
+    expect(disabled).toMatchObject({ status: 200, body: { enabled: false } });
+  });
+
+  it('refuses bad input with field-level errors and changes nothing', async () => {
+    const post = (body: unknown) =>
+      fetch(`${server.url}/api/v1/sources`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const before = await clients.prisma.source.count();
+    expect((await post({ provider: 'bitbucket', name: 'x' })).status).toBe(400);
+    expect(await (await post({ provider: 'slack', name: 'no-secret' })).json()).toMatchObject({
+      code: 'secret_required',
+    });
+    expect(
+      await (await post({ provider: 'github', name: 'bad-cidr', settings: { ipAllowlist: ['1.2.3.4/40'] } })).json(),
+    ).toMatchObject({ code: 'invalid_settings' });
+    expect(
+      await (
+        await post({ provider: 'github', name: 'bad-rule', settings: { validationRules: { push: { type: 'nope' } } } })
+      ).json(),
+    ).toMatchObject({ code: 'invalid_settings' });
+    expect(await clients.prisma.source.count()).toBe(before);
   });
 });

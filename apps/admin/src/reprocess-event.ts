@@ -3,7 +3,7 @@
 // reprocess racing a retry can never run an event twice at once.
 import type { PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
-import { dispatchEvent, routeGithubEvent, type EventQueues, type QueueName } from '@hookfleet/queue';
+import { dispatchEvent, routeEvent, type EventQueues, type QueueName } from '@hookfleet/queue';
 
 export interface ReprocessResult {
   eventId: string;
@@ -19,6 +19,7 @@ export async function reprocessEvent(
     where: { id: eventId },
     select: {
       id: true,
+      provider: true,
       status: true,
       generation: true,
       queue: true,
@@ -29,7 +30,7 @@ export async function reprocessEvent(
     },
   });
   if (!event) throw new AppError(404, 'event_not_found', `no event ${eventId}`);
-  const route = routeGithubEvent(event.eventType, event.action, event.payload);
+  const route = routeEvent(event.provider, event.eventType, event.action, event.payload);
   const queue = event.queue as QueueName;
 
   if (event.status === 'received') {

@@ -58,10 +58,13 @@ async function post(body: string | Buffer, headers: Record<string, string>) {
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-/** Rows and BullMQ job keys written (each queue's `meta` key exists from start-up on). */
+/** Rows and BullMQ job keys written (each queue's `meta` key exists from start-up on; rate-limit counters are not writes of a delivery). */
 async function writes(): Promise<{ rows: number; redisKeys: number }> {
   const keys = await redis.keys(`${environment.env.QUEUE_PREFIX}:*`);
-  return { rows: await prisma.webhookEvent.count(), redisKeys: keys.filter((key) => !key.endsWith(':meta')).length };
+  return {
+    rows: await prisma.webhookEvent.count(),
+    redisKeys: keys.filter((key) => !key.endsWith(':meta') && !key.includes(':ratelimit:')).length,
+  };
 }
 
 describe('the ingress rejects bad requests with a clear 4xx and writes nothing', () => {

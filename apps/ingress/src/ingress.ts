@@ -1,8 +1,17 @@
 // Composition root: config in, clients built once, server listening; stop() drains in order.
 import { listen } from '@hookfleet/http';
 import { createLogger, createMetrics, type Logger } from '@hookfleet/observability';
-import { closeEventQueues, createEventQueues, openClients, retryPolicyOf } from '@hookfleet/queue';
+import {
+  closeEventQueues,
+  createEventQueues,
+  createRedisConnection,
+  openClients,
+  retryPolicyOf,
+} from '@hookfleet/queue';
+import { createSecretBox, createSourceResolver } from '@hookfleet/sources';
+import { createPayloadValidator } from '@hookfleet/validation';
 import type { IngressConfig } from './config.js';
+import { createGithubHookRanges } from './github-hook-ranges.js';
 import { createIngressServer } from './server.js';
 
 export interface RunningIngress {
@@ -11,14 +20,35 @@ export interface RunningIngress {
   stop(): Promise<void>;
 }
 
-export async function startIngress(config: IngressConfig, options: { logger?: Logger } = {}): Promise<RunningIngress> {
+export async function startIngress(
+  config: IngressConfig,
+  options: { logger?: Logger; now?: () => Date } = {},
+): Promise<RunningIngress> {
   const logger = options.logger ?? createLogger({ service: 'ingress', level: config.LOG_LEVEL });
   const metrics = createMetrics('ingress');
   const clients = openClients(config, { logger, redisRole: 'producer' });
+  const limiterRedis = createRedisConnection(config.REDIS_URL, 'limiter');
+  limiterRedis.on('error', (error) => logger.warn('rate limiter redis error', { error: error.message }));
   const queues = createEventQueues({
     connection: clients.redis,
     prefix: config.QUEUE_PREFIX,
     retryPolicy: retryPolicyOf(config),
+    logger,
+  });
+  const sources = config.SOURCE_SECRETS_KEY
+    ? createSourceResolver({
+        prisma: clients.prisma,
+        box: createSecretBox(config.SOURCE_SECRETS_KEY),
+        ttlMs: config.SOURCE_CACHE_TTL_MS,
+        now: options.now,
+        onError: (error) => logger.warn('recording a secret match failed', { error: String(error) }),
+      })
+    : null;
+  const hookRanges = createGithubHookRanges({
+    apiBaseUrl: config.GITHUB_API_URL,
+    redis: clients.redis,
+    redisKey: `${config.QUEUE_PREFIX}:github-meta:hooks`,
+    refreshIntervalMs: config.GITHUB_META_REFRESH_MS,
     logger,
   });
 
@@ -29,6 +59,11 @@ export async function startIngress(config: IngressConfig, options: { logger?: Lo
     queues,
     logger,
     metrics,
+    limiterRedis,
+    sources,
+    hookRanges,
+    validator: createPayloadValidator(),
+    now: options.now,
     checks: clients.checks,
     isAccepting: () => accepting,
   });
@@ -41,7 +76,9 @@ export async function startIngress(config: IngressConfig, options: { logger?: Lo
     async stop() {
       accepting = false;
       await server.close(); // in-flight deliveries finish: each is stored and queued before its answer
+      hookRanges.stop();
       await closeEventQueues(queues);
+      limiterRedis.disconnect();
       await clients.close();
       logger.info('ingress stopped');
     },

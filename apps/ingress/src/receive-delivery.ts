@@ -2,6 +2,8 @@
 import { createHash } from 'node:crypto';
 import { isUniqueViolation, type Prisma, type PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
+import type { NormalizedEvent } from '@hookfleet/providers';
+import type { ValidationVerdict } from '@hookfleet/validation';
 import {
   QueueUnavailableError,
   dispatchEvent,
@@ -12,6 +14,10 @@ import {
 
 export interface VerifiedDelivery {
   provider: string;
+  /** Null for the built-in GitHub source. */
+  sourceId: string | null;
+  matchedSecretId: string | null;
+  /** The dedupe namespace (see the webhook route). */
   hookId: string;
   deliveryId: string;
   eventType: string;
@@ -21,6 +27,8 @@ export interface VerifiedDelivery {
   /** Already redacted. */
   headers: Record<string, string>;
   payload: Record<string, unknown>;
+  normalized: NormalizedEvent;
+  validation: ValidationVerdict;
   rawBody: Uint8Array;
   route: Route;
 }
@@ -40,6 +48,8 @@ export async function receiveDelivery(
     const created = await deps.prisma.webhookEvent.create({
       data: {
         provider: delivery.provider,
+        sourceId: delivery.sourceId,
+        matchedSecretId: delivery.matchedSecretId,
         hookId: delivery.hookId,
         deliveryId: delivery.deliveryId,
         eventType: delivery.eventType,
@@ -48,6 +58,8 @@ export async function receiveDelivery(
         sender: delivery.sender,
         headers: delivery.headers,
         payload: delivery.payload as Prisma.InputJsonObject,
+        normalized: delivery.normalized as unknown as Prisma.InputJsonObject,
+        validation: delivery.validation as unknown as Prisma.InputJsonObject,
         bodySha256,
         queue: delivery.route.queue,
       },

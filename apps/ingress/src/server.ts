@@ -1,5 +1,4 @@
 import type { Express } from 'express';
-import type { PrismaClient } from '@hookfleet/db';
 import {
   createBaseApp,
   errorHandler,
@@ -8,17 +7,9 @@ import {
   requestContext,
   type HealthCheck,
 } from '@hookfleet/http';
-import type { Logger, Metrics } from '@hookfleet/observability';
-import type { EventQueues } from '@hookfleet/queue';
-import type { IngressConfig } from './config.js';
-import { githubWebhookRoutes } from './routes/github-webhook.js';
+import { webhookRoutes, type WebhookRouteDeps } from './routes/webhooks.js';
 
-export interface IngressDeps {
-  config: IngressConfig;
-  prisma: PrismaClient;
-  queues: EventQueues;
-  logger: Logger;
-  metrics: Metrics;
+export interface IngressDeps extends WebhookRouteDeps {
   checks: Record<string, HealthCheck>;
   isAccepting: () => boolean;
 }
@@ -26,15 +17,11 @@ export interface IngressDeps {
 /** The ingress Express app, not listening: main.ts and tests mount it. */
 export function createIngressServer(deps: IngressDeps): Express {
   const app = createBaseApp();
+  // Explicit hops or addresses only (see TRUST_PROXY): req.ip must not be the client's to choose.
+  app.set('trust proxy', deps.config.TRUST_PROXY);
   app.use(requestContext(deps));
   app.use(healthRoutes(deps));
-  app.use(
-    githubWebhookRoutes({
-      ...deps,
-      secret: deps.config.GITHUB_WEBHOOK_SECRET,
-      maxBodyBytes: deps.config.WEBHOOK_MAX_BODY_BYTES,
-    }),
-  );
+  app.use(webhookRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -4,7 +4,7 @@ import { isAxiosError } from 'axios';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { PrismaClient, Prisma } from '@hookfleet/db';
 import type { Logger, Metrics } from '@hookfleet/observability';
-import { TASK_TYPES, eventJobDataSchema, routeGithubEvent, type EventJobData } from '@hookfleet/queue';
+import { TASK_TYPES, eventJobDataSchema, routeEvent, type EventJobData } from '@hookfleet/queue';
 import type { AgentApiClient } from './agentapi-client.js';
 import { taskContextOf } from './task-input.js';
 
@@ -68,7 +68,7 @@ export function createEventProcessor(deps: ProcessorDeps) {
       data: { status: 'processing', processingStartedAt: new Date(), attempts: { increment: 1 } },
     });
 
-    const { taskType } = routeGithubEvent(event.eventType, event.action, event.payload);
+    const { taskType } = routeEvent(event.provider, event.eventType, event.action, event.payload);
     if (!taskType) {
       await prisma.webhookEvent.update({
         where: { id: eventId },

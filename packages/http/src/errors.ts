@@ -60,12 +60,8 @@ export function toAppError(error: unknown): AppError {
 
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   const appError = toAppError(error);
-  const logger = requestLoggerOf(res);
-  if (appError.status >= 500) {
-    logger.error('request failed', { error, code: appError.code });
-  } else {
-    logger.warn('request rejected', { code: appError.code, reason: appError.message });
-  }
+  // A 4xx is already on the request's log line (and webhook refusals log a security event); a 5xx is ours.
+  if (appError.status >= 500) requestLoggerOf(res).error('request failed', { error, code: appError.code });
   const body: ErrorBody = {
     error: appError.message,
     code: appError.code,

@@ -35,6 +35,18 @@ export function createMetrics(service: string) {
       labelNames: ['provider', 'code'] as const,
       registers,
     }),
+    secretMatches: new Counter({
+      name: 'webhook_secret_matches_total',
+      help: 'Verified deliveries by the secret that matched: current, or previous (still inside its rotation window)',
+      labelNames: ['provider', 'source', 'secret'] as const,
+      registers,
+    }),
+    payloadValidations: new Counter({
+      name: 'webhook_payload_validations_total',
+      help: 'Payload validation verdicts by provider, event type and verdict (valid, invalid)',
+      labelNames: ['provider', 'event_type', 'verdict'] as const,
+      registers,
+    }),
     eventsProcessed: new Counter({
       name: 'webhook_events_processed_total',
       help: 'Event job attempts finished, by queue, event type and outcome (processed, failed, dead)',

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeUtf8, githubProvider, parseGithubPayload, readGithubHeaders, verifyGithubSignature } from './github.js';
+import { decodeUtf8, githubProvider, verifyGithubSignature } from './github.js';
 import { redactHeaders, type IncomingHeaders } from './headers.js';
 import type { RawDelivery } from './provider.js';
 
@@ -44,42 +44,6 @@ describe('decodeUtf8', () => {
   it('decodes valid UTF-8 and refuses invalid bytes instead of replacing them', () => {
     expect(decodeUtf8(Buffer.from('héllo ✓', 'utf8'))).toBe('héllo ✓');
     expect(decodeUtf8(Buffer.from([0x7b, 0xff, 0x7d]))).toBeNull();
-  });
-});
-
-describe('parseGithubPayload', () => {
-  it('reads JSON and the form-encoded payload field', () => {
-    expect(parseGithubPayload('{"zen":"ok"}', false)).toEqual({ ok: true, payload: { zen: 'ok' } });
-    const form = `payload=${encodeURIComponent('{"zen":"ok"}')}`;
-    expect(parseGithubPayload(form, true)).toEqual({ ok: true, payload: { zen: 'ok' } });
-  });
-
-  it('refuses what is not a JSON object', () => {
-    expect(parseGithubPayload('{"zen":', false).ok).toBe(false);
-    expect(parseGithubPayload('[1,2]', false).ok).toBe(false);
-    expect(parseGithubPayload('null', false).ok).toBe(false);
-    expect(parseGithubPayload('zen=ok', true).ok).toBe(false);
-  });
-
-  it('refuses prototype keys and excessive nesting, with the reason', () => {
-    expect(parseGithubPayload('{"__proto__":{"x":1}}', false)).toEqual({
-      ok: false,
-      reason: 'payload has forbidden key __proto__',
-    });
-    expect(parseGithubPayload('{"a":' + '['.repeat(64) + ']'.repeat(64) + '}', false)).toEqual({
-      ok: false,
-      reason: 'payload is nested deeper than 64 levels',
-    });
-  });
-});
-
-describe('readGithubHeaders', () => {
-  it('names each missing required header', () => {
-    expect(readGithubHeaders({})).toEqual({ ok: false, missing: ['X-GitHub-Event', 'X-GitHub-Delivery'] });
-    expect(readGithubHeaders({ 'x-github-event': 'ping', 'x-github-delivery': 'd1' })).toEqual({
-      ok: true,
-      headers: { event: 'ping', deliveryId: 'd1', hookId: '' },
-    });
   });
 });
 

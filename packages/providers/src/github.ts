@@ -1,7 +1,7 @@
 // GitHub deliveries: signature check over the raw body, then the fields Hookfleet stores.
 import { verify } from '@octokit/webhooks-methods';
 import { FORM_CONTENT_TYPE, parseFormPayloadField } from './form.js';
-import { GITHUB_HEADERS, readSingleHeader, type IncomingHeaders } from './headers.js';
+import { GITHUB_HEADERS, readSingleHeader } from './headers.js';
 import { parseJsonObject } from './json.js';
 import { firstOf, idAt, numberAt, stringAt, valueAt, withoutNulls } from './payload.js';
 import type { DeliveryIdentity, NormalizedEvent, ParseResult, Provider } from './provider.js';
@@ -37,39 +37,6 @@ export function decodeUtf8(body: Uint8Array): string | null {
   } catch {
     return null;
   }
-}
-
-export interface GithubDeliveryHeaders {
-  event: string;
-  deliveryId: string;
-  hookId: string;
-}
-
-export type HeaderResult = { ok: true; headers: GithubDeliveryHeaders } | { ok: false; missing: string[] };
-
-/** X-GitHub-Event and X-GitHub-Delivery are required; X-GitHub-Hook-ID is optional ('' when absent). */
-export function readGithubHeaders(headers: IncomingHeaders): HeaderResult {
-  const event = single(headers[GITHUB_HEADERS.event]);
-  const deliveryId = single(headers[GITHUB_HEADERS.delivery]);
-  const missing = [...(event ? [] : ['X-GitHub-Event']), ...(deliveryId ? [] : ['X-GitHub-Delivery'])];
-  if (!event || !deliveryId) return { ok: false, missing };
-  return { ok: true, headers: { event, deliveryId, hookId: single(headers[GITHUB_HEADERS.hookId]) ?? '' } };
-}
-
-function single(value: string | string[] | undefined): string | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  return text?.trim() || undefined;
-}
-
-export type PayloadResult = { ok: true; payload: Record<string, unknown> } | { ok: false; reason: string };
-
-/**
- * GitHub sends JSON, or application/x-www-form-urlencoded with the JSON in a `payload` field. The payload
- * must be a JSON object (depth-limited, no prototype keys: see parseJsonObject).
- */
-export function parseGithubPayload(body: string, form: boolean): PayloadResult {
-  const parsed = parseGithubBody(body, form);
-  return parsed.ok ? parsed : { ok: false, reason: parsed.message };
 }
 
 function parseGithubBody(body: string, form: boolean): ParseResult {

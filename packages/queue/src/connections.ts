@@ -1,13 +1,18 @@
 // Redis connections as BullMQ's production guide asks: producers fail fast when Redis is away (the
-// request gets an error instead of hanging); workers wait forever (maxRetriesPerRequest: null).
-import { Redis } from 'ioredis';
+// request gets an error instead of hanging); workers wait forever (maxRetriesPerRequest: null). The
+// rate limiter's connection waits for one reconnect, then fails, and the limiter lets the request pass.
+import { Redis, type RedisOptions } from 'ioredis';
 
-export type RedisRole = 'producer' | 'worker';
+export type RedisRole = 'producer' | 'worker' | 'limiter';
+
+const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
+  producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'hookfleet-producer' },
+  worker: { maxRetriesPerRequest: null, connectionName: 'hookfleet-worker' },
+  limiter: { maxRetriesPerRequest: 1, connectionName: 'hookfleet-limiter' },
+};
 
 export function createRedisConnection(url: string, role: RedisRole): Redis {
-  return role === 'producer'
-    ? new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'hookfleet-producer' })
-    : new Redis(url, { maxRetriesPerRequest: null, connectionName: 'hookfleet-worker' });
+  return new Redis(url, ROLE_OPTIONS[role]);
 }
 
 /** Resolves once the connection is ready (a fail-fast producer rejects commands until then). */

@@ -52,3 +52,11 @@ export function routeGithubEvent(event: string, action: string | null, payload: 
       return WORKFLOW_EVENTS.has(event) ? { queue: 'workflow', taskType: null } : DEFAULT_ROUTE;
   }
 }
+
+/**
+ * Any provider's event. GitHub has the routing table above; other providers' events are stored and
+ * recorded on the default queue until their counterparts (merge requests, pipelines...) get tasks.
+ */
+export function routeEvent(provider: string, eventType: string, action: string | null, payload: unknown): Route {
+  return provider === 'github' ? routeGithubEvent(eventType, action, payload) : DEFAULT_ROUTE;
+}

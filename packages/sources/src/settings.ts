@@ -1,11 +1,12 @@
 // Per-source settings, stored as JSON on the source row and validated here on every write.
 import { BlockList, isIP } from 'node:net';
+import { compileValidationRules, type ValidationRules } from '@hookfleet/validation';
 import { z } from 'zod';
 
 /** GitHub's cap; a source may set a lower one. */
 export const MAX_BODY_BYTES_CAP = 25 * 1024 * 1024;
 
-const cidr = z.string().refine((value) => {
+export const cidrSchema = z.string().refine((value) => {
   const [address, bits, extra] = value.split('/');
   const family = address ? isIP(address) : 0;
   if (!family || extra !== undefined) return false;
@@ -20,11 +21,26 @@ export const sourceSettingsSchema = z
     validation: z.enum(['record', 'enforce']).default('record'),
     maxBodyBytes: z.number().int().positive().max(MAX_BODY_BYTES_CAP).optional(),
     /** Only these addresses may deliver (empty or absent: any). */
-    ipAllowlist: z.array(cidr).max(1000).optional(),
+    ipAllowlist: z.array(cidrSchema).max(1000).optional(),
     /** GitHub sources: also allow GitHub's published hook ranges (from /meta). */
     allowGithubHookRanges: z.boolean().default(false),
     /** Refuse requests whose User-Agent is not the provider's (e.g. GitHub-Hookshot/...). */
     requireProviderUserAgent: z.boolean().default(false),
+    /**
+     * Operator rules (the design documents' addValidationRule): a JSON Schema per event type ("push") or
+     * event type and action ("pull_request.opened"). Compiled when saved, so a bad rule is refused then.
+     */
+    validationRules: z
+      .record(z.string(), z.unknown())
+      .transform((rules, ctx): ValidationRules => {
+        const compiled = compileValidationRules(rules);
+        if (!compiled.ok) {
+          for (const message of compiled.errors) ctx.addIssue({ code: 'custom', message });
+          return z.NEVER;
+        }
+        return compiled.rules;
+      })
+      .optional(),
     /** Deliveries per minute for this source, across every ingress replica. */
     rateLimitPerMinute: z.number().int().positive().max(1_000_000).optional(),
   })

@@ -83,6 +83,11 @@ function view(row: SourceRow, now: Date): SourceView {
   };
 }
 
+/** Validated settings as the JSON column stores them. */
+function parseSettings(input: unknown): Prisma.InputJsonObject {
+  return sourceSettingsSchema.parse(input) as unknown as Prisma.InputJsonObject;
+}
+
 export interface NewSource {
   provider: ProviderName;
   name: string;
@@ -99,7 +104,7 @@ export async function createSource(
   if (!input.secret && SENDER_ISSUED_SECRETS.has(input.provider)) {
     throw new SourceError('secret_required', `${input.provider} issues its own signing secret: pass it as "secret"`);
   }
-  const settings = sourceSettingsSchema.parse(input.settings ?? {});
+  const settings = parseSettings(input.settings ?? {});
   const secret = input.secret ?? generateSecret(input.provider);
   const now = deps.now?.() ?? new Date();
   const existing = await deps.prisma.source.findUnique({
@@ -141,7 +146,7 @@ export async function updateSource(
     data: {
       name: patch.name,
       enabled: patch.enabled,
-      settings: patch.settings === undefined ? undefined : sourceSettingsSchema.parse(patch.settings),
+      settings: patch.settings === undefined ? undefined : parseSettings(patch.settings),
     },
     include: sourceInclude,
   });

@@ -1,0 +1,53 @@
+// Webhook rate limits, counted in Redis so that every ingress replica enforces one limit: per client
+// address, per source and per repository (the design documents' hourly per-repo window). The client
+// address is express's req.ip, which honours only the configured TRUST_PROXY hops, so a forged
+// X-Forwarded-For cannot open a fresh bucket.
+import type { RequestHandler } from 'express';
+import { rateLimit, ipKeyGenerator, type Options } from 'express-rate-limit';
+import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import type { Redis } from 'ioredis';
+import { AppError } from '@hookfleet/http';
+
+export interface RateLimitScope {
+  /** Part of the Redis key and the RateLimit header's policy name. */
+  name: 'ip' | 'source' | 'repository';
+  windowMs: number;
+  /** Requests per window; a function reads it per request (per-source settings). 0: unlimited. */
+  limit: number | ((res: Parameters<RequestHandler>[1]) => number);
+  key: (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => string | null;
+}
+
+export function createRateLimiter(redis: Redis, prefix: string, scope: RateLimitScope): RequestHandler {
+  const limitOf = (res: Parameters<RequestHandler>[1]) =>
+    typeof scope.limit === 'number' ? scope.limit : scope.limit(res);
+  const options: Partial<Options> = {
+    windowMs: scope.windowMs,
+    limit: (_req, res) => limitOf(res),
+    identifier: scope.name,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    // Redis away: let the request through; storing it will fail with a 503 the sender retries.
+    passOnStoreError: true,
+    skip: (req, res) => limitOf(res) === 0 || scope.key(req, res) === null,
+    keyGenerator: (req, res) => scope.key(req, res) ?? '',
+    store: new RedisStore({
+      prefix: `${prefix}:ratelimit:${scope.name}:`,
+      sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
+    }),
+    handler: (_req, _res, next) => {
+      next(
+        new AppError(
+          429,
+          'rate_limited',
+          `too many deliveries for this ${scope.name}; retry after the Retry-After delay`,
+        ),
+      );
+    },
+  };
+  return rateLimit(options);
+}
+
+/** The client address, with IPv6 clients grouped by /56 so that one host cannot rotate through its block. */
+export function clientAddressKey(ip: string | undefined): string | null {
+  return ip ? ipKeyGenerator(ip) : null;
+}

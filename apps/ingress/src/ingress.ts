@@ -52,6 +52,7 @@ export async function startIngress(
     logger,
   });
 
+  const validator = createPayloadValidator();
   let accepting = true;
   const app = createIngressServer({
     config,
@@ -62,13 +63,15 @@ export async function startIngress(
     limiterRedis,
     sources,
     hookRanges,
-    validator: createPayloadValidator(),
+    validator,
     now: options.now,
     checks: clients.checks,
     isAccepting: () => accepting,
   });
   const server = await listen(app, config.WEBHOOK_PORT, config.WEBHOOK_HOST);
   logger.info('ingress listening', { url: server.url });
+  // Off the request path: the schemas' one-off compilation takes seconds.
+  setImmediate(() => validator.prepare());
 
   return {
     url: server.url,

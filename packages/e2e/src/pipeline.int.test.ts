@@ -23,6 +23,8 @@ interface EventBody {
   job_id: string | null;
   error_message: string | null;
   headers: Record<string, string>;
+  normalized: Record<string, unknown>;
+  validation: Record<string, unknown>;
   tasks: Array<{
     id: string;
     task_type: string;
@@ -94,6 +96,13 @@ describe('a signed pull_request opened delivery', () => {
     });
     expect(event.tasks[0]!.executions).toMatchObject([{ status: 'completed', attempt: 1 }]);
     expect(event.headers['x-hub-signature-256']).toBe('[redacted]');
+    expect(event.normalized).toMatchObject({
+      provider: 'github',
+      eventType: 'pull_request',
+      action: 'opened',
+      repository: (payload.repository as { full_name: string }).full_name,
+    });
+    expect(event.validation).toMatchObject({ checked: ['github:pull_request.opened'] });
     expect(event.job?.state).toBe('completed');
 
     // AgentAPI saw the task exactly once, authenticated, keyed by the task id.

@@ -17,6 +17,11 @@ export type ValidationVerdict =
   { valid: true; checked: string[] } | { valid: false; checked: string[]; errors: ValidationError[] };
 
 export interface PayloadValidator {
+  /**
+   * Compiles GitHub's schemas now. The first compilation builds the whole definition graph (seconds), so
+   * an app calls this once it listens rather than let the first delivery pay for it.
+   */
+  prepare(): void;
   validate(input: {
     provider: string;
     eventType: string;
@@ -108,6 +113,10 @@ export function createPayloadValidator(): PayloadValidator {
   };
 
   return {
+    prepare() {
+      // Any one event compiles the shared definitions; the rest then compile in milliseconds.
+      githubValidator('pull_request', 'opened');
+    },
     validate({ provider, eventType, action, payload, rules }) {
       const checked: string[] = [];
       const errors: ValidationError[] = [];

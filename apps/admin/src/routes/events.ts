@@ -47,8 +47,12 @@ export function eventRoutes(deps: { prisma: PrismaClient; queues: EventQueues })
     const job = event.jobId ? await deps.queues[event.queue as QueueName].getJob(event.jobId) : undefined;
     res.json({
       ...eventSummary(event),
+      source_id: event.sourceId,
+      matched_secret_id: event.matchedSecretId,
       headers: event.headers,
       payload: event.payload,
+      normalized: event.normalized,
+      validation: event.validation,
       tasks: event.tasks.map((task) => ({ ...taskView(task), executions: task.executions.map(executionView) })),
       job: job
         ? {

@@ -2,11 +2,11 @@
 // sources that accept GitHub's addresses only. Never fetched on the request path: a background refresh
 // replaces the list when GitHub answers with a valid one, and a last-good copy in Redis covers restarts
 // while GitHub is unreachable. With no list at all, nothing is allowed (fail closed).
-import { BlockList, isIP } from 'node:net';
+import { BlockList } from 'node:net';
 import axios from 'axios';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@hookfleet/observability';
-import { cidrSchema, toBlockList } from '@hookfleet/sources';
+import { cidrSchema, isAllowed, toBlockList } from '@hookfleet/sources';
 
 export interface GithubHookRanges {
   /** Loads the stored copy, fetches once, then refreshes every interval. Never throws. */
@@ -81,10 +81,7 @@ export function createGithubHookRanges(options: {
       timer = undefined;
     },
     allows(ip) {
-      const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1];
-      const address = mapped ?? ip;
-      const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-      return ranges.length > 0 && isIP(address) !== 0 && blockList.check(address, family);
+      return ranges.length > 0 && isAllowed(blockList, ip);
     },
     snapshot: () => ({ ranges: [...ranges], fetchedAt, source: origin }),
   };

@@ -256,7 +256,7 @@ describe('sources', () => {
 
     await updateSource(deps, source.id, {
       settings: {
-        ipAllowlist: ['127.0.0.0/8', '::1/128', '::ffff:127.0.0.0/104'],
+        ipAllowlist: ['127.0.0.0/8', '::1/128'],
         requireProviderUserAgent: true,
         maxBodyBytes: 1024,
       },

@@ -1,5 +1,12 @@
 export { createSecretBox, SecretBoxError, type SecretBox } from './secret-box.js';
-export { cidrSchema, sourceSettingsSchema, toBlockList, MAX_BODY_BYTES_CAP, type SourceSettings } from './settings.js';
+export {
+  cidrSchema,
+  isAllowed,
+  sourceSettingsSchema,
+  toBlockList,
+  MAX_BODY_BYTES_CAP,
+  type SourceSettings,
+} from './settings.js';
 export {
   createSource,
   generateSecret,

@@ -59,3 +59,13 @@ export function toBlockList(ranges: readonly string[]): BlockList {
   }
   return list;
 }
+
+/**
+ * Whether an address is in an allowlist. IPv4 clients on a dual-stack socket arrive as "::ffff:a.b.c.d";
+ * they are checked as the IPv4 address they are, so "192.30.252.0/22" matches them too.
+ */
+export function isAllowed(list: BlockList, ip: string): boolean {
+  const address = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip)?.[1] ?? ip;
+  const family = isIP(address);
+  return family !== 0 && list.check(address, family === 6 ? 'ipv6' : 'ipv4');
+}

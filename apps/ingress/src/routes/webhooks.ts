@@ -21,7 +21,7 @@ import {
   type RejectionCode,
 } from '@hookfleet/providers';
 import { routeEvent, type EventQueues } from '@hookfleet/queue';
-import { toBlockList, type SourceResolver, type SourceSettings } from '@hookfleet/sources';
+import { isAllowed, toBlockList, type SourceResolver, type SourceSettings } from '@hookfleet/sources';
 import type { PayloadValidator, ValidationVerdict } from '@hookfleet/validation';
 import type { Redis } from 'ioredis';
 import type { IngressConfig } from '../config.js';
@@ -163,9 +163,8 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       blockList = toBlockList(list);
       allowlists.set(key, blockList);
     }
-    const family = ip.includes(':') ? 'ipv6' : 'ipv4';
     if (useHookRanges) hookRangesStarted ??= deps.hookRanges.start();
-    const allowed = (list.length > 0 && blockList.check(ip, family)) || (useHookRanges && deps.hookRanges.allows(ip));
+    const allowed = (list.length > 0 && isAllowed(blockList, ip)) || (useHookRanges && deps.hookRanges.allows(ip));
     if (!allowed) throw new AppError(403, 'ip_not_allowed', `deliveries from ${ip} are not allowed for this source`);
     next();
   };

@@ -4,7 +4,14 @@ import { isAxiosError } from 'axios';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { PrismaClient, Prisma } from '@hookfleet/db';
 import type { Logger, Metrics } from '@hookfleet/observability';
-import { TASK_TYPES, eventJobDataSchema, routeEvent, type EventJobData } from '@hookfleet/queue';
+import {
+  RetryableError,
+  TASK_TYPES,
+  eventJobDataSchema,
+  parseRetryAfter,
+  routeEvent,
+  type EventJobData,
+} from '@hookfleet/queue';
 import type { AgentApiClient } from './agentapi-client.js';
 import { taskContextOf } from './task-input.js';
 
@@ -21,6 +28,15 @@ function isPermanent(error: unknown): boolean {
   if (error instanceof UnrecoverableError) return true;
   const status = isAxiosError(error) ? error.response?.status : undefined;
   return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+/** A downstream that asked us to slow down (429) or come back later (503) says when, in Retry-After. */
+function asRetryable(error: unknown, message: string): unknown {
+  if (!isAxiosError(error)) return error;
+  const status = error.response?.status;
+  if (status !== 429 && status !== 503) return error;
+  const header = error.response?.headers?.['retry-after'];
+  return new RetryableError(message, parseRetryAfter(typeof header === 'string' ? header : undefined));
 }
 
 function describe(error: unknown): string {
@@ -194,7 +210,8 @@ export function createEventProcessor(deps: ProcessorDeps) {
         permanent,
       });
       // UnrecoverableError sends the job to the failed set (the dead-letter queue) without more attempts.
-      throw permanent && !(error instanceof UnrecoverableError) ? new UnrecoverableError(message) : error;
+      if (permanent) throw error instanceof UnrecoverableError ? error : new UnrecoverableError(message);
+      throw asRetryable(error, message);
     }
   };
 }

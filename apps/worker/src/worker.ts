@@ -3,7 +3,7 @@
 import { Worker } from 'bullmq';
 import { createBaseApp, errorHandler, healthRoutes, listen, notFoundHandler, requestContext } from '@hookfleet/http';
 import { createLogger, createMetrics, type Logger } from '@hookfleet/observability';
-import { openClients, type EventJobData, type QueueName } from '@hookfleet/queue';
+import { backoffDelay, backoffPolicyOf, openClients, type EventJobData, type QueueName } from '@hookfleet/queue';
 import { createAgentApiClient } from './agentapi-client.js';
 import type { WorkerConfig } from './config.js';
 import { createEventProcessor } from './process-event.js';
@@ -35,11 +35,13 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
       : null,
   });
 
+  const backoffPolicy = backoffPolicyOf(config);
   const workers = config.WORKER_QUEUES.map((queue) => {
     const worker = new Worker<EventJobData>(queue, processEvent, {
       connection: redis,
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
+      settings: { backoffStrategy: (attemptsMade, _type, error) => backoffDelay(attemptsMade, backoffPolicy, error) },
     });
     // Outcomes are recorded by the processor; these listeners only keep errors visible.
     worker.on('error', (error) => logger.error('worker error', { queue, error: error.message }));

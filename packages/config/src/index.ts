@@ -35,9 +35,16 @@ export const baseConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only')
     .default('hookfleet'),
-  /** Retries after the first attempt, for every event job; exponential backoff from JOB_BACKOFF_DELAY_MS. */
+  /**
+   * Retries after the first attempt, for every event job. The n-th retry waits
+   * min(JOB_BACKOFF_MAX_MS, JOB_BACKOFF_DELAY_MS * JOB_BACKOFF_MULTIPLIER^(n-1)), less up to
+   * JOB_BACKOFF_JITTER of it at random, or longer when the downstream sent Retry-After.
+   */
   JOB_MAX_RETRIES: nonNegativeInt.default(3),
   JOB_BACKOFF_DELAY_MS: positiveInt.default(1000),
+  JOB_BACKOFF_MULTIPLIER: z.coerce.number().min(1).max(10).default(2),
+  JOB_BACKOFF_MAX_MS: positiveInt.default(300_000),
+  JOB_BACKOFF_JITTER: z.coerce.number().min(0).max(1).default(0.5),
   /**
    * Encrypts source secrets at rest: 32 random bytes, base64 (`openssl rand -base64 32`). Needed by the
    * ingress and admin once sources exist; the built-in GitHub source (GITHUB_WEBHOOK_SECRET) needs none.

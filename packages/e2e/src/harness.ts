@@ -22,12 +22,16 @@ export interface RecordedRequest {
   body: unknown;
 }
 
+export interface FakeAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
 /** A real HTTP server playing AgentAPI; `respond` decides each answer (and may delay it). */
 export class FakeAgentApi {
   readonly requests: RecordedRequest[] = [];
-  respond: (
-    request: RecordedRequest,
-  ) => Promise<{ status: number; body: unknown }> | { status: number; body: unknown } = (request) => ({
+  respond: (request: RecordedRequest) => Promise<FakeAnswer> | FakeAnswer = (request) => ({
     status: 201,
     body: { id: `agent-${this.requests.indexOf(request) + 1}`, url: 'https://agent.example/tasks/1' },
   });
@@ -47,7 +51,9 @@ export class FakeAgentApi {
       };
       this.requests.push(request);
       const answer = await this.respond(request);
-      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+      res
+        .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
+        .end(JSON.stringify(answer.body));
     });
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');

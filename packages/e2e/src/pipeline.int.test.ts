@@ -204,6 +204,39 @@ describe('a downstream that keeps failing', () => {
   });
 });
 
+describe('a downstream that asks to slow down', () => {
+  it('delays the retry by its Retry-After, then processes the event once it is due', async () => {
+    agentApi.respond = () =>
+      agentApi.requests.length === 1
+        ? { status: 429, body: { error: 'slow down' }, headers: { 'retry-after': '30' } }
+        : { status: 201, body: { id: 'agent-later' } };
+    const sent = await deliver(stack.ingress.url, {
+      event: 'pull_request',
+      payload: githubExample('pull_request', 'opened'),
+    });
+    const eventId = sent.body.eventId as string;
+    const redis = new Redis(environment.env.REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue('validation', { connection: redis, prefix: environment.env.QUEUE_PREFIX });
+    try {
+      const { body } = await adminGet<{ job_id: string }>(stack.admin.url, `/api/v1/events/${eventId}`);
+      const job = await waitFor(async () => {
+        const candidate = await queue.getJob(body.job_id);
+        return candidate && (await candidate.isDelayed()) ? candidate : undefined;
+      }, 'the job to wait in the delayed set');
+      // BullMQ stores the delay its backoff strategy chose: at least the 30 s asked for.
+      expect(job.delay).toBeGreaterThanOrEqual(30_000);
+      expect((await adminGet<EventBody>(stack.admin.url, `/api/v1/events/${eventId}`)).body.status).toBe('failed');
+      await job.promote();
+      const done = await eventWhen(eventId, 'processed');
+      expect(done.tasks[0]).toMatchObject({ status: 'completed', external_task_id: 'agent-later' });
+      expect(agentApi.requests).toHaveLength(2);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+  });
+});
+
 describe('reprocess', () => {
   it('runs a processed event again as a new generation, once, however many times it is asked at once', async () => {
     const sent = await deliver(stack.ingress.url, {

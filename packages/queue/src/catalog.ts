@@ -42,6 +42,4 @@ export function eventJobId(eventId: string, generation = 0, retry = 0): string {
 export interface RetryPolicy {
   /** Retries after the first attempt. */
   maxRetries: number;
-  /** First backoff delay; doubles each retry. */
-  backoffDelayMs: number;
 }

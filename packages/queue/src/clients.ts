@@ -5,6 +5,7 @@ import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
 import type { Logger } from '@hookfleet/observability';
 import type { Redis } from 'ioredis';
 import type { RetryPolicy } from './catalog.js';
+import type { BackoffPolicy } from './retry.js';
 import { createRedisConnection, type RedisRole } from './connections.js';
 
 export interface Clients {
@@ -40,5 +41,14 @@ export function openClients(config: BaseConfig, options: { logger: Logger; redis
 }
 
 export function retryPolicyOf(config: BaseConfig): RetryPolicy {
-  return { maxRetries: config.JOB_MAX_RETRIES, backoffDelayMs: config.JOB_BACKOFF_DELAY_MS };
+  return { maxRetries: config.JOB_MAX_RETRIES };
+}
+
+export function backoffPolicyOf(config: BaseConfig): BackoffPolicy {
+  return {
+    initialIntervalMs: config.JOB_BACKOFF_DELAY_MS,
+    multiplier: config.JOB_BACKOFF_MULTIPLIER,
+    maxIntervalMs: config.JOB_BACKOFF_MAX_MS,
+    jitter: config.JOB_BACKOFF_JITTER,
+  };
 }

@@ -4,3 +4,4 @@ export * from './connections.js';
 export * from './queues.js';
 export * from './dispatch.js';
 export * from './clients.js';
+export * from './retry.js';

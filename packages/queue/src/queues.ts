@@ -9,6 +9,7 @@ import {
   type QueueName,
   type RetryPolicy,
 } from './catalog.js';
+import { BACKOFF_TYPE } from './retry.js';
 
 export type EventQueues = Record<QueueName, Queue<EventJobData>>;
 
@@ -16,7 +17,8 @@ export type EventQueues = Record<QueueName, Queue<EventJobData>>;
 export function defaultJobOptions(policy: RetryPolicy): JobsOptions {
   return {
     attempts: policy.maxRetries + 1,
-    backoff: { type: 'exponential', delay: policy.backoffDelayMs },
+    // Delays come from the workers' backoff strategy (retry.ts), which knows the policy and the error.
+    backoff: { type: BACKOFF_TYPE },
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
     removeOnFail: false,
   };

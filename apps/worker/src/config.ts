@@ -33,5 +33,9 @@ export const workerConfigSchema = baseConfigSchema.extend({
   AGENTAPI_BASE_URL: z.string().url().optional(),
   AGENTAPI_API_KEY: z.string().min(1).optional(),
   AGENTAPI_TIMEOUT_MS: positiveInt.default(10_000),
+  /** Consecutive retryable failures of a downstream that open its circuit. */
+  CIRCUIT_BREAKER_FAILURE_THRESHOLD: positiveInt.default(5),
+  /** How long an open circuit refuses calls before one trial call. */
+  CIRCUIT_BREAKER_HALF_OPEN_AFTER_MS: positiveInt.default(30_000),
 });
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;

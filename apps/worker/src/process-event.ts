@@ -24,7 +24,7 @@ export interface ProcessorDeps {
 }
 
 /** 4xx answers other than 408 and 429 will not change on retry. */
-function isPermanent(error: unknown): boolean {
+export function isPermanent(error: unknown): boolean {
   if (error instanceof UnrecoverableError) return true;
   const status = isAxiosError(error) ? error.response?.status : undefined;
   return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;

@@ -2,11 +2,12 @@
 // server for probes and metrics, and a bounded drain on stop().
 import { Worker } from 'bullmq';
 import { createBaseApp, errorHandler, healthRoutes, listen, notFoundHandler, requestContext } from '@hookfleet/http';
-import { createLogger, createMetrics, type Logger } from '@hookfleet/observability';
+import { createLogger, createMetrics, type Logger, type Metrics } from '@hookfleet/observability';
 import { backoffDelay, backoffPolicyOf, openClients, type EventJobData, type QueueName } from '@hookfleet/queue';
-import { createAgentApiClient } from './agentapi-client.js';
+import { createAgentApiClient, type AgentApiClient } from './agentapi-client.js';
 import type { WorkerConfig } from './config.js';
-import { createEventProcessor } from './process-event.js';
+import { createDownstreamCircuit, type DownstreamCircuit } from './downstream-circuit.js';
+import { createEventProcessor, isPermanent } from './process-event.js';
 
 export interface RunningWorker {
   /** The probe and metrics server. */
@@ -21,18 +22,13 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
   const clients = openClients(config, { logger, redisRole: 'worker' });
   const { prisma, redis } = clients;
 
+  const agentApi = connectAgentApi(config, { metrics, logger });
   const processEvent = createEventProcessor({
     prisma,
     metrics,
     logger,
     maxRetries: config.JOB_MAX_RETRIES,
-    agentApi: config.AGENTAPI_BASE_URL
-      ? createAgentApiClient({
-          baseUrl: config.AGENTAPI_BASE_URL,
-          apiKey: config.AGENTAPI_API_KEY,
-          timeoutMs: config.AGENTAPI_TIMEOUT_MS,
-        })
-      : null,
+    agentApi: agentApi?.client ?? null,
   });
 
   const backoffPolicy = backoffPolicyOf(config);
@@ -56,6 +52,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
       metrics,
       isAccepting: () => accepting && workers.every((worker) => worker.isRunning()),
       checks: clients.checks,
+      details: () => ({ circuits: agentApi ? { agentapi: agentApi.circuit.state() } : {} }),
     }),
   );
   app.use(notFoundHandler);
@@ -90,4 +87,25 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
       logger.info('worker stopped', { drained: clean });
     },
   };
+}
+
+/** AgentAPI behind its circuit breaker, when AGENTAPI_BASE_URL is set. */
+function connectAgentApi(
+  config: WorkerConfig,
+  deps: { metrics: Metrics; logger: Logger },
+): { client: AgentApiClient; circuit: DownstreamCircuit } | null {
+  if (!config.AGENTAPI_BASE_URL) return null;
+  const circuit = createDownstreamCircuit({
+    downstream: 'agentapi',
+    failureThreshold: config.CIRCUIT_BREAKER_FAILURE_THRESHOLD,
+    halfOpenAfterMs: config.CIRCUIT_BREAKER_HALF_OPEN_AFTER_MS,
+    countsAsFailure: (error) => !isPermanent(error),
+    ...deps,
+  });
+  const http = createAgentApiClient({
+    baseUrl: config.AGENTAPI_BASE_URL,
+    apiKey: config.AGENTAPI_API_KEY,
+    timeoutMs: config.AGENTAPI_TIMEOUT_MS,
+  });
+  return { circuit, client: { submitTask: (task) => circuit.run(() => http.submitTask(task)) } };
 }

@@ -37,6 +37,8 @@ export function healthRoutes(options: {
   metrics: Metrics;
   /** False while the app starts or drains: readiness fails so that traffic moves elsewhere. */
   isAccepting?: () => boolean;
+  /** Extra state to show in /health without failing it (e.g. circuit breakers). */
+  details?: () => Record<string, unknown>;
   /** Refreshes gauges that are read from elsewhere (queue depths) just before a scrape. */
   beforeScrape?: () => Promise<void>;
 }): Router {
@@ -58,6 +60,7 @@ export function healthRoutes(options: {
       timestamp: new Date().toISOString(),
       uptime: (Date.now() - startedAt) / 1000,
       components,
+      ...(options.details ? { details: options.details() } : {}),
     });
   });
   router.get('/health/live', (_req, res) => {

@@ -79,6 +79,12 @@ export function createMetrics(service: string) {
       labelNames: ['queue', 'event_type'] as const,
       registers,
     }),
+    circuitState: new Gauge({
+      name: 'downstream_circuit_state',
+      help: 'Circuit breaker per downstream: 0 closed, 1 open, 2 half-open, 3 isolated',
+      labelNames: ['downstream'] as const,
+      registers,
+    }),
     queueDepth: new Gauge({
       name: 'webhook_queue_depth',
       help: 'Jobs per queue and state, read from BullMQ at scrape time',

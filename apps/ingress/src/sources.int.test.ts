@@ -369,3 +369,43 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe("the built-in GitHub source limited to GitHub's hook ranges", () => {
+  it('waits for the ranges on its first delivery instead of refusing it, and refuses addresses outside them', async () => {
+    const { createServer } = await import('node:http');
+    let hooks = ['127.0.0.0/8', '::1/128'];
+    const meta = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hooks })),
+    );
+    await new Promise<void>((resolve) => meta.listen(0, '127.0.0.1', resolve));
+    const apiUrl = `http://127.0.0.1:${(meta.address() as { port: number }).port}`;
+    const send = async (target: RunningIngress, id: string) => {
+      const body = JSON.stringify({ zen: id });
+      return post(`${target.url}/webhooks/github`, body, {
+        'x-github-event': 'ping',
+        'x-github-delivery': id,
+        'x-hub-signature-256': `sha256=${hmacHex('ranges-secret', body)}`,
+      });
+    };
+    const prefix = `${environment.env.QUEUE_PREFIX}-meta`;
+    const common = {
+      GITHUB_WEBHOOK_SECRET: 'ranges-secret',
+      WEBHOOK_ENABLE_IP_WHITELIST: 'true',
+      GITHUB_API_URL: apiUrl,
+    };
+    const inside = await start({ ...common, QUEUE_PREFIX: `${prefix}-a` });
+    try {
+      expect((await send(inside, 'meta-1')).status).toBe(202);
+    } finally {
+      await inside.stop();
+    }
+    hooks = ['192.30.252.0/22'];
+    const outside = await start({ ...common, QUEUE_PREFIX: `${prefix}-b` });
+    try {
+      expect(await send(outside, 'meta-2')).toMatchObject({ status: 403, body: { code: 'ip_not_allowed' } });
+    } finally {
+      await outside.stop();
+      meta.close();
+    }
+  });
+});

@@ -151,7 +151,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
   let hookRangesStarted: Promise<void> | null = null;
   // Allowlists are compiled once per distinct list, not per request.
   const allowlists = new Map<string, ReturnType<typeof toBlockList>>();
-  const checkAddress: RequestHandler = (req, res, next) => {
+  const checkAddress: RequestHandler = async (req, res, next) => {
     const { settings, provider } = sourceOf(res);
     const list = settings.ipAllowlist ?? [];
     const useHookRanges = settings.allowGithubHookRanges && provider.name === 'github';
@@ -163,7 +163,9 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       blockList = toBlockList(list);
       allowlists.set(key, blockList);
     }
-    if (useHookRanges) hookRangesStarted ??= deps.hookRanges.start();
+    // The first request that needs GitHub's ranges waits for them (start() never rejects), so a fresh
+    // replica does not refuse GitHub while its list loads.
+    if (useHookRanges) await (hookRangesStarted ??= deps.hookRanges.start());
     const allowed = (list.length > 0 && isAllowed(blockList, ip)) || (useHookRanges && deps.hookRanges.allows(ip));
     if (!allowed) throw new AppError(403, 'ip_not_allowed', `deliveries from ${ip} are not allowed for this source`);
     next();

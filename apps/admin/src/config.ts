@@ -1,9 +1,12 @@
-import { baseConfigSchema, port } from '@hookfleet/config';
+import { port } from '@hookfleet/config';
+import { queueConfigSchema } from '@hookfleet/queue';
 import { z } from 'zod';
 
-export const adminConfigSchema = baseConfigSchema.extend({
+export const adminConfigSchema = queueConfigSchema.extend({
   ADMIN_PORT: port.default(3002),
   ADMIN_HOST: z.string().default('0.0.0.0'),
   ADMIN_API_TOKEN: z.string().min(16, 'required, at least 16 characters: the bearer token for the admin API'),
+  /** Standard Webhooks secret (whsec_...) MAS signs its callbacks with; unset: the callback route answers 404. */
+  MAS_CALLBACK_SECRET: z.string().min(1).optional(),
 });
 export type AdminConfig = z.infer<typeof adminConfigSchema>;

@@ -1,9 +1,9 @@
 // Reprocess: run a finished event again as a new generation (new job id, new tasks). Events still on
 // their way (queued, processing, or failed awaiting BullMQ's retry) are refused, so two clicks or a
 // reprocess racing a retry can never run an event twice at once.
-import type { PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
-import { dispatchEvent, routeEvent, type EventQueues, type QueueName } from '@hookfleet/queue';
+import { dispatchEvent, planStoredEvent, type QueueName } from '@hookfleet/queue';
+import { dispatchDepsOf, type RedispatchDeps } from './redispatch.js';
 
 export interface ReprocessResult {
   eventId: string;
@@ -11,10 +11,7 @@ export interface ReprocessResult {
   jobId: string;
 }
 
-export async function reprocessEvent(
-  deps: { prisma: PrismaClient; queues: EventQueues },
-  eventId: string,
-): Promise<ReprocessResult> {
+export async function reprocessEvent(deps: RedispatchDeps, eventId: string): Promise<ReprocessResult> {
   const event = await deps.prisma.webhookEvent.findUnique({
     where: { id: eventId },
     select: {
@@ -27,15 +24,20 @@ export async function reprocessEvent(
       eventType: true,
       action: true,
       payload: true,
+      sourceId: true,
     },
   });
   if (!event) throw new AppError(404, 'event_not_found', `no event ${eventId}`);
-  const route = routeEvent(event.provider, event.eventType, event.action, event.payload);
-  const queue = event.queue as QueueName;
+  const { plan, sourceRetry } = await planStoredEvent(deps, event);
 
   if (event.status === 'received') {
     // Stored but never queued: queue the current generation (its job id makes this idempotent).
-    const jobId = await dispatchEvent(deps, { eventId, queue, taskType: route.taskType, generation: event.generation });
+    const jobId = await dispatchEvent(dispatchDepsOf(deps), {
+      eventId,
+      plan,
+      sourceRetry,
+      generation: event.generation,
+    });
     return { eventId, generation: event.generation, jobId };
   }
   if (event.status !== 'processed' && event.status !== 'dead') {
@@ -46,15 +48,15 @@ export async function reprocessEvent(
   // Conditional on the state read above: of two concurrent reprocesses, one wins.
   const claimed = await deps.prisma.webhookEvent.updateMany({
     where: { id: eventId, status: event.status, generation: event.generation },
-    data: { status: 'received', generation, lastError: null },
+    data: { status: 'received', generation, lastError: null, queue: plan.queue },
   });
   if (claimed.count === 0) throw new AppError(409, 'event_in_progress', 'event changed meanwhile; reload it');
 
   // The dead generation's job leaves the dead-letter queue: its event is being handled again.
   if (event.jobId) {
-    const previous = await deps.queues[queue].getJob(event.jobId);
+    const previous = await deps.queues[event.queue as QueueName].getJob(event.jobId);
     if (previous && (await previous.isFailed())) await previous.remove();
   }
-  const jobId = await dispatchEvent(deps, { eventId, queue, taskType: route.taskType, generation });
+  const jobId = await dispatchEvent(dispatchDepsOf(deps), { eventId, plan, sourceRetry, generation });
   return { eventId, generation, jobId };
 }

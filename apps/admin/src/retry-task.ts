@@ -1,18 +1,15 @@
 // Retry: one more attempt at a failed or dead task of the event's current generation. The job id is
 // derived from the event's attempt count, so concurrent retries of one state collapse into one job.
-import type { PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
-import { dispatchEvent, type EventQueues, type QueueName, type TaskType } from '@hookfleet/queue';
+import { dispatchEvent, planStoredEvent, type QueueName } from '@hookfleet/queue';
+import { dispatchDepsOf, type RedispatchDeps } from './redispatch.js';
 
 export interface RetryResult {
   taskId: string;
   jobId: string;
 }
 
-export async function retryTask(
-  deps: { prisma: PrismaClient; queues: EventQueues },
-  taskId: string,
-): Promise<RetryResult> {
+export async function retryTask(deps: RedispatchDeps, taskId: string): Promise<RetryResult> {
   const task = await deps.prisma.workflowTask.findUnique({
     where: { id: taskId },
     select: {
@@ -20,7 +17,21 @@ export async function retryTask(
       status: true,
       generation: true,
       taskType: true,
-      event: { select: { id: true, status: true, generation: true, queue: true, attempts: true, jobId: true } },
+      event: {
+        select: {
+          id: true,
+          status: true,
+          generation: true,
+          queue: true,
+          attempts: true,
+          jobId: true,
+          provider: true,
+          eventType: true,
+          action: true,
+          payload: true,
+          sourceId: true,
+        },
+      },
     },
   });
   if (!task) throw new AppError(404, 'task_not_found', `no task ${taskId}`);
@@ -46,17 +57,17 @@ export async function retryTask(
   });
   if (!claimed) throw new AppError(409, 'task_not_failed', 'task changed meanwhile; reload it');
 
-  const queue = event.queue as QueueName;
   if (event.jobId) {
-    const previous = await deps.queues[queue].getJob(event.jobId);
+    const previous = await deps.queues[event.queue as QueueName].getJob(event.jobId);
     if (previous && (await previous.isFailed())) await previous.remove();
   }
-  const jobId = await dispatchEvent(deps, {
+  const { plan, sourceRetry } = await planStoredEvent(deps, event);
+  const jobId = await dispatchEvent(dispatchDepsOf(deps), {
     eventId: event.id,
-    queue,
-    taskType: task.taskType as TaskType,
+    plan,
+    sourceRetry,
     generation: event.generation,
-    retry: event.attempts,
+    retryNumber: event.attempts,
   });
   return { taskId: task.id, jobId };
 }

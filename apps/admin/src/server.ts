@@ -16,6 +16,7 @@ import type { AdminConfig } from './config.js';
 import { createSecretBox } from '@hookfleet/sources';
 import express from 'express';
 import { eventRoutes } from './routes/events.js';
+import { masCallbackRoutes } from './routes/mas-callback.js';
 import { sourceRoutes } from './routes/sources.js';
 import { taskRoutes } from './routes/tasks.js';
 
@@ -42,6 +43,7 @@ export function createAdminServer(deps: AdminDeps): Express {
       },
     }),
   );
+  app.use(masCallbackRoutes({ prisma: deps.prisma, secret: deps.config.MAS_CALLBACK_SECRET, logger: deps.logger }));
   // Everything below needs the admin token.
   app.use(requireBearerToken(deps.config.ADMIN_API_TOKEN));
   app.use(eventRoutes(deps));

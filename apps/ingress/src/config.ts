@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
-import { baseConfigSchema, envBoolean, nonNegativeInt, port, positiveInt } from '@hookfleet/config';
+import { envBoolean, nonNegativeInt, port, positiveInt } from '@hookfleet/config';
 import { MAX_BODY_BYTES_CAP, cidrSchema } from '@hookfleet/sources';
+import { queueConfigSchema } from '@hookfleet/queue';
 import { z } from 'zod';
 
 /**
@@ -28,7 +29,7 @@ const trustProxy = z.string().transform((value, ctx): number | string[] => {
   return entries;
 });
 
-export const ingressConfigSchema = baseConfigSchema.extend({
+export const ingressConfigSchema = queueConfigSchema.extend({
   WEBHOOK_PORT: port.default(3001),
   WEBHOOK_HOST: z.string().default('0.0.0.0'),
   /** The built-in GitHub source behind POST /webhooks/github; unset: only configured sources are served. */

@@ -44,27 +44,38 @@ afterAll(async () => {
   await environment?.cleanup();
 });
 
-/** The routing table, written out independently of the code under test. */
+/** The routing table, written out independently of the code under test (the bot mention is "@hookfleet"). */
 function expectedQueue(event: string, payload: Record<string, unknown>): string {
-  const action = payload.action;
+  const action = String(payload.action);
   const failing = ['failure', 'timed_out', 'cancelled', 'action_required'];
-  if (event === 'pull_request') {
-    if (['opened', 'synchronize', 'reopened', 'ready_for_review'].includes(String(action))) return 'validation';
-    return action === 'closed' ? 'workflow' : 'default';
+  switch (event) {
+    case 'pull_request':
+      return ['opened', 'synchronize', 'reopened', 'ready_for_review'].includes(action) ? 'validation' : 'workflow';
+    case 'push': {
+      const repository = payload.repository as { default_branch?: string } | undefined;
+      if (!String(payload.ref).startsWith('refs/heads/')) return 'default';
+      return payload.ref === `refs/heads/${repository?.default_branch}` && !payload.deleted ? 'deployment' : 'workflow';
+    }
+    case 'check_run':
+    case 'check_suite': {
+      const conclusion = (payload[event] as { conclusion?: string } | undefined)?.conclusion;
+      return action === 'completed' && failing.includes(String(conclusion)) ? 'recovery' : 'workflow';
+    }
+    case 'issue_comment': {
+      const issue = payload.issue as { pull_request?: unknown } | undefined;
+      const body = (payload.comment as { body?: string } | undefined)?.body ?? '';
+      const mentioned = action === 'created' && body.toLowerCase().includes('@hookfleet');
+      return issue?.pull_request || mentioned ? 'workflow' : 'default';
+    }
+    case 'pull_request_review':
+    case 'pull_request_review_comment':
+    case 'pull_request_review_thread':
+    case 'status':
+    case 'workflow_run':
+      return 'workflow';
+    default:
+      return 'default';
   }
-  if (event === 'push') {
-    const repository = payload.repository as { default_branch?: string } | undefined;
-    return payload.ref === `refs/heads/${repository?.default_branch}` ? 'deployment' : 'default';
-  }
-  if (event === 'check_run' || event === 'check_suite') {
-    const conclusion = (payload[event] as { conclusion?: string } | undefined)?.conclusion;
-    return action === 'completed' && failing.includes(String(conclusion)) ? 'recovery' : 'default';
-  }
-  return ['issue_comment', 'pull_request_review', 'pull_request_review_comment', 'status', 'workflow_run'].includes(
-    event,
-  )
-    ? 'workflow'
-    : 'default';
 }
 
 const sign = (body: string) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;

@@ -1,15 +1,16 @@
 // The ingress use case: store a verified delivery once, queue it, and tell the caller what happened.
 import { createHash } from 'node:crypto';
-import { isUniqueViolation, type Prisma, type PrismaClient } from '@hookfleet/db';
+import { isUniqueViolation, type Prisma } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
 import type { NormalizedEvent } from '@hookfleet/providers';
 import type { ValidationVerdict } from '@hookfleet/validation';
 import {
   QueueUnavailableError,
   dispatchEvent,
+  type DispatchDeps,
   type DispatchEvent,
-  type EventQueues,
-  type Route,
+  type EventPlan,
+  type RetryOverrides,
 } from '@hookfleet/queue';
 
 export interface VerifiedDelivery {
@@ -30,7 +31,8 @@ export interface VerifiedDelivery {
   normalized: NormalizedEvent;
   validation: ValidationVerdict;
   rawBody: Uint8Array;
-  route: Route;
+  plan: EventPlan;
+  sourceRetry: RetryOverrides | undefined;
 }
 
 export type ReceiveResult =
@@ -38,10 +40,7 @@ export type ReceiveResult =
   | { kind: 'duplicate'; eventId: string }
   | { kind: 'conflict'; eventId: string };
 
-export async function receiveDelivery(
-  deps: { prisma: PrismaClient; queues: EventQueues },
-  delivery: VerifiedDelivery,
-): Promise<ReceiveResult> {
+export async function receiveDelivery(deps: DispatchDeps, delivery: VerifiedDelivery): Promise<ReceiveResult> {
   const bodySha256 = createHash('sha256').update(delivery.rawBody).digest('hex');
   let eventId: string;
   try {
@@ -61,7 +60,8 @@ export async function receiveDelivery(
         normalized: delivery.normalized as unknown as Prisma.InputJsonObject,
         validation: delivery.validation as unknown as Prisma.InputJsonObject,
         bodySha256,
-        queue: delivery.route.queue,
+        queue: delivery.plan.queue,
+        workflowKey: delivery.plan.workflow?.key ?? null,
       },
       select: { id: true },
     });
@@ -70,7 +70,7 @@ export async function receiveDelivery(
     if (!isUniqueViolation(error)) throw error;
     return answerRedelivery(deps, delivery, bodySha256);
   }
-  await dispatchOrRefuse(deps, { eventId, queue: delivery.route.queue, taskType: delivery.route.taskType });
+  await dispatchOrRefuse(deps, { eventId, plan: delivery.plan, sourceRetry: delivery.sourceRetry });
   return { kind: 'accepted', eventId };
 }
 
@@ -78,10 +78,7 @@ export async function receiveDelivery(
  * The row is stored; without a job it must not be acknowledged. A 503 makes the sender redeliver, and
  * the redelivery (a duplicate of a `received` row) queues it then.
  */
-async function dispatchOrRefuse(
-  deps: { prisma: PrismaClient; queues: EventQueues },
-  event: DispatchEvent,
-): Promise<void> {
+async function dispatchOrRefuse(deps: DispatchDeps, event: DispatchEvent): Promise<void> {
   try {
     await dispatchEvent(deps, event);
   } catch (error) {
@@ -94,7 +91,7 @@ async function dispatchOrRefuse(
 
 /** Same key: a duplicate when the body matches (re-queued if it never reached Redis), else a conflict. */
 async function answerRedelivery(
-  deps: { prisma: PrismaClient; queues: EventQueues },
+  deps: DispatchDeps,
   delivery: VerifiedDelivery,
   bodySha256: string,
 ): Promise<ReceiveResult> {
@@ -112,8 +109,8 @@ async function answerRedelivery(
   if (existing.status === 'received') {
     await dispatchOrRefuse(deps, {
       eventId: existing.id,
-      queue: delivery.route.queue,
-      taskType: delivery.route.taskType,
+      plan: delivery.plan,
+      sourceRetry: delivery.sourceRetry,
       generation: existing.generation,
     });
   }

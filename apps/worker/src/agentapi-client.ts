@@ -1,9 +1,11 @@
-// AgentAPI: where analysis tasks are carried out. One POST per task attempt, keyed by the task id so that
-// AgentAPI can drop a repeat after a crash between its answer and our commit.
+// AgentAPI: where analysis tasks are carried out. One POST per task attempt, keyed by its side-effect key
+// so that AgentAPI can drop a repeat after a crash between its answer and our commit.
 import axios, { type AxiosInstance } from 'axios';
 
 export interface AgentTask {
   taskId: string;
+  /** The side-effect key of this submission: AgentAPI drops a repeat of it. */
+  idempotencyKey: string;
   taskType: string;
   eventId: string;
   repository: string | null;
@@ -44,7 +46,7 @@ export function createAgentApiClient(options: { baseUrl: string; apiKey?: string
           commit_sha: task.commitSha,
           input: task.input,
         },
-        { headers: { 'Idempotency-Key': task.taskId } },
+        { headers: { 'Idempotency-Key': task.idempotencyKey } },
       );
       const id = data?.id ?? data?.task_id;
       return {

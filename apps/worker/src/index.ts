@@ -1,2 +1,2 @@
 export { startWorker, type RunningWorker } from './worker.js';
-export { workerConfigSchema, type WorkerConfig } from './config.js';
+export { parseWorkerConfig, workerConfigSchema, type WorkerConfig } from './config.js';

@@ -1,6 +1,5 @@
-import { parseConfig } from '@hookfleet/config';
 import { runUntilSignal } from '@hookfleet/http';
-import { workerConfigSchema } from './config.js';
+import { parseWorkerConfig } from './config.js';
 import { startWorker } from './worker.js';
 
-await runUntilSignal('worker', () => startWorker(parseConfig(workerConfigSchema, process.env)));
+await runUntilSignal('worker', () => startWorker(parseWorkerConfig(process.env)));

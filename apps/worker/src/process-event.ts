@@ -1,82 +1,103 @@
-// One event job: re-read the event, make (or find) its task, run one attempt, record the outcome.
-// Status changes happen here, in transactions with the execution record, never in BullMQ listeners.
-import { isAxiosError } from 'axios';
-import { UnrecoverableError, type Job } from 'bullmq';
-import type { PrismaClient, Prisma } from '@hookfleet/db';
+// One event job: wait for the event's turn in its workflow, re-read it, correlate it, carry out its tasks
+// (each once, through the side-effect ledger), record the outcome. Status changes happen here, in
+// transactions with the execution records, never in BullMQ listeners.
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { Prisma, type PrismaClient, type Workflow, type WorkflowTask } from '@hookfleet/db';
 import type { Logger, Metrics } from '@hookfleet/observability';
 import {
   RetryableError,
   TASK_TYPES,
+  applyRetryOverrides,
+  dispatchEvent,
+  enqueueForward,
   eventJobDataSchema,
-  parseRetryAfter,
-  routeEvent,
+  planEvent,
+  planStoredEvent,
   type EventJobData,
+  type EventQueues,
+  type InstallationChange,
+  type PlannedTask,
+  type QueueConfig,
+  type QueueName,
+  type RetryPolicy,
 } from '@hookfleet/queue';
-import type { AgentApiClient } from './agentapi-client.js';
-import { taskContextOf } from './task-input.js';
+import { processingSchema, transformPayload } from '@hookfleet/sources';
+import type { Downstreams } from './downstreams.js';
+import { asRetryable, describe, isPermanent } from './errors.js';
+import { notifyDeadTask, notifyWorkflowChange } from './notifications.js';
+import { earliestUnfinishedBefore, type Blocker } from './ordering.js';
+import { runTask } from './run-task.js';
+import type { SideEffectLedger } from './side-effects.js';
+import { correlateEvent } from './workflows.js';
 
 export interface ProcessorDeps {
   prisma: PrismaClient;
-  agentApi: AgentApiClient | null;
+  queues: EventQueues;
+  downstreams: Downstreams;
+  ledger: SideEffectLedger;
   logger: Logger;
   metrics: Metrics;
-  maxRetries: number;
+  retryPolicy: RetryPolicy;
+  config: Pick<QueueConfig, 'BOT_MENTION' | 'TASK_RETRY_POLICIES'>;
+  /** How long a job whose turn has not come waits before it looks again. */
+  orderingDelayMs: number;
+  /** An earlier event still `received` this long after delivery lost its enqueue: queue it from here. */
+  strandedAfterMs: number;
 }
 
-/** 4xx answers other than 408 and 429 will not change on retry. */
-export function isPermanent(error: unknown): boolean {
-  if (error instanceof UnrecoverableError) return true;
-  const status = isAxiosError(error) ? error.response?.status : undefined;
-  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
-}
-
-/** A downstream that asked us to slow down (429) or come back later (503) says when, in Retry-After. */
-function asRetryable(error: unknown, message: string): unknown {
-  if (!isAxiosError(error)) return error;
-  const status = error.response?.status;
-  if (status !== 429 && status !== 503) return error;
-  const header = error.response?.headers?.['retry-after'];
-  return new RetryableError(message, parseRetryAfter(typeof header === 'string' ? header : undefined));
-}
-
-function describe(error: unknown): string {
-  if (isAxiosError(error)) {
-    return error.response ? `${error.config?.url ?? 'downstream'} answered ${error.response.status}` : error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
+const EVENT_SELECT = {
+  id: true,
+  provider: true,
+  sourceId: true,
+  deliveryId: true,
+  eventType: true,
+  action: true,
+  repository: true,
+  payload: true,
+  generation: true,
+  status: true,
+  sequence: true,
+  workflowKey: true,
+  workflowId: true,
+  receivedAt: true,
+} satisfies Prisma.WebhookEventSelect;
+type StoredEvent = Prisma.WebhookEventGetPayload<{ select: typeof EVENT_SELECT }>;
 
 export function createEventProcessor(deps: ProcessorDeps) {
   const { prisma, metrics } = deps;
 
-  return async function processEvent(job: Job<EventJobData>): Promise<void> {
-    const { eventId } = eventJobDataSchema.parse(job.data);
+  return async function processEvent(job: Job<EventJobData>, token?: string): Promise<void> {
+    const { eventId, retry } = eventJobDataSchema.parse(job.data);
+    const policy = applyRetryOverrides(deps.retryPolicy, retry);
     const attempt = job.attemptsMade + 1;
-    const isLastAttempt = attempt >= (job.opts.attempts ?? 1);
-    const logger = deps.logger.child({ event_id: eventId, job_id: job.id, queue: job.queueName, attempt });
+    const queue = job.queueName as QueueName;
+    const logger = deps.logger.child({ event_id: eventId, job_id: job.id, queue, attempt });
     const started = performance.now();
 
-    const event = await prisma.webhookEvent.findUnique({
-      where: { id: eventId },
-      select: {
-        id: true,
-        provider: true,
-        deliveryId: true,
-        eventType: true,
-        action: true,
-        repository: true,
-        payload: true,
-        generation: true,
-        status: true,
-      },
-    });
+    const event = await prisma.webhookEvent.findUnique({ where: { id: eventId }, select: EVENT_SELECT });
     if (!event) throw new UnrecoverableError(`event ${eventId} does not exist`);
     const jobLogger = logger.child({ correlation_id: event.deliveryId, event_type: event.eventType });
+
+    if (event.workflowKey) {
+      const blocker = await earliestUnfinishedBefore(prisma, {
+        workflowKey: event.workflowKey,
+        sequence: event.sequence,
+      });
+      if (blocker) {
+        await requeueIfStranded(deps, blocker, jobLogger);
+        metrics.orderingWaits.inc({ queue });
+        jobLogger.debug('waiting for an earlier event of the workflow', { blocked_by: blocker.id });
+        // Back to the delayed set without using an attempt; BullMQ wants the DelayedError thrown after.
+        await job.moveToDelayed(Date.now() + deps.orderingDelayMs, token);
+        throw new DelayedError();
+      }
+    }
+
     const outcome = (status: 'processed' | 'failed' | 'dead') => {
-      const labels = { queue: job.queueName, event_type: event.eventType, status };
+      const labels = { queue, event_type: event.eventType, status };
       metrics.eventsProcessed.inc(labels);
       metrics.eventProcessingDuration.observe(labels, (performance.now() - started) / 1000);
-      if (status === 'dead') metrics.dlqEntries.inc({ queue: job.queueName, event_type: event.eventType });
+      if (status === 'dead') metrics.dlqEntries.inc({ queue, event_type: event.eventType });
     };
 
     await prisma.webhookEvent.update({
@@ -84,134 +105,246 @@ export function createEventProcessor(deps: ProcessorDeps) {
       data: { status: 'processing', processingStartedAt: new Date(), attempts: { increment: 1 } },
     });
 
-    const { taskType } = routeEvent(event.provider, event.eventType, event.action, event.payload);
-    if (!taskType) {
+    const plan = planEvent(event, { botMention: deps.config.BOT_MENTION });
+    let workflow: Workflow | null;
+    try {
+      workflow = await correlateEvent(prisma, event, plan);
+      if (plan.installation) await recordInstallation(prisma, plan.installation);
+      await applyProcessingMode(deps, event, queue);
+    } catch (error) {
+      // Not a task's failure, so no task records it: the event does, and BullMQ decides what follows.
+      const dead = error instanceof UnrecoverableError || attempt >= (job.opts.attempts ?? 1);
       await prisma.webhookEvent.update({
         where: { id: eventId },
-        data: { status: 'processed', processedAt: new Date(), lastError: null },
+        data: { status: dead ? 'dead' : 'failed', lastError: describe(error) },
       });
-      outcome('processed');
-      jobLogger.info('event recorded, no task');
-      return;
-    }
-
-    const context = taskContextOf(taskType, event.payload);
-    // Upsert on (event, generation, type): a job run twice finds the task the first run made.
-    const task = await prisma.workflowTask.upsert({
-      where: { eventId_generation_taskType: { eventId, generation: event.generation, taskType } },
-      create: {
-        eventId,
-        generation: event.generation,
-        taskType,
-        priority: TASK_TYPES[taskType].priority,
-        repository: event.repository,
-        prNumber: context.prNumber,
-        branch: context.branch,
-        commitSha: context.commitSha,
-        input: context.input as Prisma.InputJsonObject,
-        maxRetries: deps.maxRetries,
-      },
-      update: {},
-    });
-    if (task.status === 'completed') {
-      await prisma.webhookEvent.update({
-        where: { id: eventId },
-        data: { status: 'processed', processedAt: new Date() },
-      });
-      outcome('processed');
-      jobLogger.info('task already completed, nothing to do', { task_id: task.id });
-      return;
+      outcome(dead ? 'dead' : 'failed');
+      jobLogger.warn('event failed before its tasks', { error: describe(error), dead });
+      throw error;
     }
 
     const jobId = job.id ?? 'unknown';
-    const execution = await prisma.taskExecution.upsert({
-      where: { taskId_jobId_attempt: { taskId: task.id, jobId, attempt } },
-      create: { taskId: task.id, jobId, attempt },
-      update: { status: 'running', startedAt: new Date(), completedAt: null, error: null },
-    });
-    await prisma.workflowTask.update({
-      where: { id: task.id },
-      data: {
-        status: 'running',
-        startedAt: task.startedAt ?? new Date(),
-        retryCount: Math.max(task.retryCount, attempt - 1),
-      },
-    });
-
-    const taskStarted = performance.now();
-    try {
-      const submission = deps.agentApi
-        ? await deps.agentApi.submitTask({
-            taskId: task.id,
-            taskType,
-            eventId,
-            repository: event.repository,
-            prNumber: context.prNumber,
-            branch: context.branch,
-            commitSha: context.commitSha,
-            input: context.input,
-          })
-        : null;
-      const durationMs = Math.round(performance.now() - taskStarted);
-      const now = new Date();
+    for (const planned of plan.tasks) {
+      const failure = await runPlannedTask(deps, { event, workflow, planned, jobId, attempt, jobLogger });
+      if (!failure) continue;
+      const elapsedOut = policy.maxElapsedMs !== null && Date.now() - event.receivedAt.getTime() >= policy.maxElapsedMs;
+      const dead = failure.permanent || elapsedOut || attempt >= (job.opts.attempts ?? 1);
       await prisma.$transaction([
-        prisma.taskExecution.update({
-          where: { id: execution.id },
-          data: { status: 'completed', completedAt: now, durationMs },
-        }),
         prisma.workflowTask.update({
-          where: { id: task.id },
-          data: {
-            status: 'completed',
-            completedAt: now,
-            error: null,
-            externalTaskId: submission?.externalTaskId ?? null,
-            externalTaskUrl: submission?.externalTaskUrl ?? null,
-            output: (submission
-              ? { agentapi: submission.response }
-              : { agentapi: null, note: 'AGENTAPI_BASE_URL not set: recorded only' }) as Prisma.InputJsonObject,
-          },
+          where: { id: failure.task.id },
+          data: { status: dead ? 'dead' : 'failed', error: failure.message },
         }),
         prisma.webhookEvent.update({
           where: { id: eventId },
-          data: { status: 'processed', processedAt: now, lastError: null },
+          data: { status: dead ? 'dead' : 'failed', lastError: failure.message },
         }),
       ]);
-      metrics.workflowTasks.inc({ task_type: taskType, status: 'completed' });
-      metrics.workflowTaskDuration.observe({ task_type: taskType, status: 'completed' }, durationMs / 1000);
-      outcome('processed');
-      jobLogger.info('task completed', { task_id: task.id, external_task_id: submission?.externalTaskId ?? null });
-    } catch (error) {
-      const permanent = isPermanent(error);
-      const dead = permanent || isLastAttempt;
-      const message = describe(error);
-      const durationMs = Math.round(performance.now() - taskStarted);
-      await prisma.$transaction([
-        prisma.taskExecution.update({
-          where: { id: execution.id },
-          data: { status: 'failed', completedAt: new Date(), durationMs, error: message },
-        }),
-        prisma.workflowTask.update({
-          where: { id: task.id },
-          data: { status: dead ? 'dead' : 'failed', error: message },
-        }),
-        prisma.webhookEvent.update({
-          where: { id: eventId },
-          data: { status: dead ? 'dead' : 'failed', lastError: message },
-        }),
-      ]);
-      const status = dead ? 'dead' : 'failed';
-      metrics.workflowTasks.inc({ task_type: taskType, status });
-      metrics.workflowTaskDuration.observe({ task_type: taskType, status }, durationMs / 1000);
-      outcome(status);
+      outcome(dead ? 'dead' : 'failed');
       jobLogger.warn(dead ? 'task dead: attempts exhausted or error permanent' : 'task attempt failed, will retry', {
-        task_id: task.id,
-        error: message,
-        permanent,
+        task_id: failure.task.id,
+        error: failure.message,
+        permanent: failure.permanent,
       });
+      if (dead) await notifyDeadTask({ ...deps, logger: jobLogger }, failure.task, jobId, failure.message);
       // UnrecoverableError sends the job to the failed set (the dead-letter queue) without more attempts.
-      if (permanent) throw error instanceof UnrecoverableError ? error : new UnrecoverableError(message);
-      throw asRetryable(error, message);
+      if (failure.permanent || elapsedOut) {
+        throw failure.error instanceof UnrecoverableError ? failure.error : new UnrecoverableError(failure.message);
+      }
+      throw asRetryable(failure.error, failure.message);
     }
+
+    await prisma.webhookEvent.update({
+      where: { id: eventId },
+      data: { status: 'processed', processedAt: new Date(), lastError: null },
+    });
+    outcome('processed');
+    if (workflow) {
+      await notifyWorkflowChange({ ...deps, logger: jobLogger }, notificationFacts(event), workflow, plan.signal);
+    }
+    jobLogger.info(plan.tasks.length > 0 ? 'event processed' : 'event recorded, no task', {
+      tasks: plan.tasks.length,
+      workflow_id: workflow?.id ?? null,
+      workflow_state: workflow?.state ?? null,
+    });
   };
+}
+
+interface TaskFailure {
+  task: WorkflowTask;
+  error: unknown;
+  message: string;
+  permanent: boolean;
+}
+
+/** One planned task: find or make its row, run one attempt, record it. Returns the failure, if any. */
+async function runPlannedTask(
+  deps: ProcessorDeps,
+  context: {
+    event: StoredEvent;
+    workflow: Workflow | null;
+    planned: PlannedTask;
+    jobId: string;
+    attempt: number;
+    jobLogger: Logger;
+  },
+): Promise<TaskFailure | null> {
+  const { prisma, metrics } = deps;
+  const { event, workflow, planned, jobId, attempt } = context;
+  // Upsert on (event, generation, type): a job run twice finds the task the first run made.
+  const task = await prisma.workflowTask.upsert({
+    where: { eventId_generation_taskType: { eventId: event.id, generation: event.generation, taskType: planned.type } },
+    create: {
+      eventId: event.id,
+      generation: event.generation,
+      taskType: planned.type,
+      priority: TASK_TYPES[planned.type].priority,
+      repository: event.repository,
+      prNumber: planned.prNumber,
+      branch: planned.branch,
+      commitSha: planned.commitSha,
+      input: planned.input as Prisma.InputJsonObject,
+      maxRetries: deps.retryPolicy.maxRetries,
+      workflowId: workflow?.id ?? null,
+    },
+    update: {},
+  });
+  // Done, or submitted and waiting for its callback: nothing more for this job to do.
+  if (task.status === 'completed' || (task.status === 'running' && task.externalTaskId)) return null;
+
+  const execution = await prisma.taskExecution.upsert({
+    where: { taskId_jobId_attempt: { taskId: task.id, jobId, attempt } },
+    create: { taskId: task.id, jobId, attempt },
+    update: { status: 'running', startedAt: new Date(), completedAt: null, error: null },
+  });
+  await prisma.workflowTask.update({
+    where: { id: task.id },
+    data: {
+      status: 'running',
+      startedAt: task.startedAt ?? new Date(),
+      retryCount: Math.max(task.retryCount, attempt - 1),
+    },
+  });
+
+  const taskStarted = performance.now();
+  try {
+    const result = await runTask(
+      deps,
+      {
+        id: task.id,
+        taskType: planned.type,
+        eventId: event.id,
+        repository: event.repository,
+        prNumber: planned.prNumber,
+        branch: planned.branch,
+        commitSha: planned.commitSha,
+        input: planned.input,
+      },
+      jobId,
+    );
+    const durationMs = Math.round(performance.now() - taskStarted);
+    const now = new Date();
+    await prisma.$transaction([
+      prisma.taskExecution.update({
+        where: { id: execution.id },
+        data: { status: 'completed', completedAt: now, durationMs },
+      }),
+      prisma.workflowTask.update({
+        where: { id: task.id },
+        data: {
+          status: result.awaitingCallback ? 'running' : 'completed',
+          completedAt: result.awaitingCallback ? null : now,
+          error: null,
+          externalTaskId: result.externalTaskId,
+          externalTaskUrl: result.externalTaskUrl,
+          output: result.output as Prisma.InputJsonObject,
+        },
+      }),
+    ]);
+    const status = result.awaitingCallback ? 'submitted' : 'completed';
+    metrics.workflowTasks.inc({ task_type: planned.type, status });
+    metrics.workflowTaskDuration.observe({ task_type: planned.type, status }, durationMs / 1000);
+    context.jobLogger.info(`task ${status}`, { task_id: task.id, external_task_id: result.externalTaskId });
+    return null;
+  } catch (error) {
+    const message = describe(error);
+    const durationMs = Math.round(performance.now() - taskStarted);
+    await prisma.taskExecution.update({
+      where: { id: execution.id },
+      data: { status: 'failed', completedAt: new Date(), durationMs, error: message },
+    });
+    metrics.workflowTasks.inc({ task_type: planned.type, status: 'failed' });
+    metrics.workflowTaskDuration.observe({ task_type: planned.type, status: 'failed' }, durationMs / 1000);
+    return { task, error, message, permanent: isPermanent(error) && !(error instanceof RetryableError) };
+  }
+}
+
+/**
+ * The ingress answers 503 and leaves the row `received` when Redis is down, and GitHub does not redeliver
+ * on its own: without this, that event would hold its whole workflow back. Its job id is deterministic,
+ * so two waiting jobs queueing it at once add one job.
+ */
+async function requeueIfStranded(deps: ProcessorDeps, blocker: Blocker, logger: Logger): Promise<void> {
+  if (blocker.status !== 'received' || Date.now() - blocker.receivedAt.getTime() < deps.strandedAfterMs) return;
+  const { plan, sourceRetry } = await planStoredEvent(deps, blocker);
+  await dispatchEvent(
+    { prisma: deps.prisma, queues: deps.queues, taskRetryPolicies: deps.config.TASK_RETRY_POLICIES },
+    { eventId: blocker.id, plan, sourceRetry, generation: blocker.generation },
+  );
+  logger.warn('queued a stranded earlier event of the workflow', { stranded_event_id: blocker.id });
+}
+
+async function recordInstallation(prisma: PrismaClient, change: InstallationChange): Promise<void> {
+  const id = BigInt(change.id);
+  const existing = await prisma.installation.findUnique({ where: { id }, select: { repositories: true } });
+  const current = new Set((existing?.repositories as string[] | undefined) ?? []);
+  for (const name of change.added) current.add(name);
+  for (const name of change.removed) current.delete(name);
+  const repositories = change.repositories ?? [...current];
+  const data = {
+    account: change.account,
+    accountType: change.accountType,
+    repositories,
+    ...(change.action === 'deleted' ? { deletedAt: new Date() } : {}),
+    ...(change.action === 'created' ? { deletedAt: null } : {}),
+    ...(change.action === 'suspend' ? { suspended: true } : {}),
+    ...(change.action === 'unsuspend' ? { suspended: false } : {}),
+  };
+  await prisma.installation.upsert({ where: { id }, create: { id, ...data }, update: data });
+}
+
+/** Forward and transform sources (the design documents' processing modes); store needs nothing more. */
+async function applyProcessingMode(deps: ProcessorDeps, event: StoredEvent, queue: QueueName): Promise<void> {
+  if (!event.sourceId) return;
+  const source = await deps.prisma.source.findUnique({ where: { id: event.sourceId }, select: { settings: true } });
+  const parsed = processingSchema.safeParse((source?.settings as { processing?: unknown } | null)?.processing);
+  if (!parsed.success) return;
+  const processing = parsed.data;
+  if (processing.mode === 'transform') {
+    try {
+      const transformed = await transformPayload(processing.expression, event.payload);
+      await deps.prisma.webhookEvent.update({
+        where: { id: event.id },
+        data: { transformed: transformed === null ? Prisma.JsonNull : (transformed as Prisma.InputJsonValue) },
+      });
+    } catch (error) {
+      // The expression compiled when saved; failing on this payload will fail on every retry too.
+      throw new UnrecoverableError(`transform failed: ${describe(error)}`);
+    }
+  }
+  if (processing.mode === 'forward') {
+    await enqueueForward(deps.queues, {
+      eventId: event.id,
+      generation: event.generation,
+      queue,
+      maxRetries: processing.maxRetries,
+    });
+  }
+}
+
+/** What notifications quote from a pull request event. */
+function notificationFacts(event: StoredEvent) {
+  const pr = (
+    event.payload as { pull_request?: { html_url?: string; body?: string | null; user?: { login?: string } } }
+  ).pull_request;
+  return { id: event.id, url: pr?.html_url ?? null, author: pr?.user?.login ?? null, body: pr?.body ?? null };
 }

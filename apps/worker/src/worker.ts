@@ -1,13 +1,28 @@
 // Composition root of a worker process: one BullMQ Worker per queue in WORKER_QUEUES, a small HTTP
 // server for probes and metrics, and a bounded drain on stop().
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { createBaseApp, errorHandler, healthRoutes, listen, notFoundHandler, requestContext } from '@hookfleet/http';
-import { createLogger, createMetrics, type Logger, type Metrics } from '@hookfleet/observability';
-import { backoffDelay, backoffPolicyOf, openClients, type EventJobData, type QueueName } from '@hookfleet/queue';
-import { createAgentApiClient, type AgentApiClient } from './agentapi-client.js';
-import type { WorkerConfig } from './config.js';
-import { createDownstreamCircuit, type DownstreamCircuit } from './downstream-circuit.js';
-import { createEventProcessor, isPermanent } from './process-event.js';
+import { createLogger, createMetrics, type Logger } from '@hookfleet/observability';
+import {
+  FORWARD_JOB_NAME,
+  applyRetryOverrides,
+  backoffDelay,
+  closeEventQueues,
+  createEventQueues,
+  createRedisConnection,
+  eventJobDataSchema,
+  openClients,
+  retryPolicyOf,
+  type EventJobData,
+  type ForwardJobData,
+  type QueueName,
+} from '@hookfleet/queue';
+import { createSecretBox } from '@hookfleet/sources';
+import { concurrencyOf, type WorkerConfig } from './config.js';
+import { connectDownstreams } from './downstreams.js';
+import { createForwardProcessor } from './forward-event.js';
+import { createEventProcessor } from './process-event.js';
+import { createSideEffectLedger } from './side-effects.js';
 
 export interface RunningWorker {
   /** The probe and metrics server. */
@@ -22,22 +37,55 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
   const clients = openClients(config, { logger, redisRole: 'worker' });
   const { prisma, redis } = clients;
 
-  const agentApi = connectAgentApi(config, { metrics, logger });
+  // Workers block on their connection (maxRetriesPerRequest null); what they enqueue themselves (forwards,
+  // stranded events) goes through a fail-fast producer connection, as in the ingress.
+  const producer = createRedisConnection(config.REDIS_URL, 'producer');
+  producer.on('error', (error) => logger.warn('producer redis error', { error: error.message }));
+  const retryPolicy = retryPolicyOf(config);
+  const queues = createEventQueues({ connection: producer, prefix: config.QUEUE_PREFIX, retryPolicy, logger });
+  const downstreams = connectDownstreams(config, { metrics, logger });
   const processEvent = createEventProcessor({
     prisma,
-    metrics,
+    queues,
+    downstreams,
+    ledger: createSideEffectLedger({ prisma, metrics }),
     logger,
-    maxRetries: config.JOB_MAX_RETRIES,
-    agentApi: agentApi?.client ?? null,
+    metrics,
+    retryPolicy,
+    config,
+    orderingDelayMs: config.WORKFLOW_ORDERING_DELAY_MS,
+    strandedAfterMs: config.WORKFLOW_STRANDED_AFTER_MS,
   });
+  const processForward = createForwardProcessor({
+    prisma,
+    box: config.SOURCE_SECRETS_KEY ? createSecretBox(config.SOURCE_SECRETS_KEY) : null,
+    logger,
+    metrics,
+  });
+  const processJob = (job: Job<EventJobData | ForwardJobData>, token?: string) =>
+    job.name === FORWARD_JOB_NAME
+      ? processForward(job as Job<ForwardJobData>)
+      : processEvent(job as Job<EventJobData>, token);
 
-  const backoffPolicy = backoffPolicyOf(config);
   const workers = config.WORKER_QUEUES.map((queue) => {
-    const worker = new Worker<EventJobData>(queue, processEvent, {
+    const worker = new Worker<EventJobData | ForwardJobData>(queue, processJob, {
       connection: redis,
       prefix: config.QUEUE_PREFIX,
-      concurrency: config.WORKER_CONCURRENCY,
-      settings: { backoffStrategy: (attemptsMade, _type, error) => backoffDelay(attemptsMade, backoffPolicy, error) },
+      concurrency: concurrencyOf(config, queue),
+      lockDuration: config.WORKER_LOCK_DURATION_MS,
+      stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
+      settings: {
+        // Each event job carries its task type's and source's overrides (see dispatch.ts).
+        backoffStrategy: (attemptsMade, _type, error, job) => {
+          const data = eventJobDataSchema.safeParse(job?.data);
+          return backoffDelay(
+            attemptsMade,
+            applyRetryOverrides(retryPolicy, data.success ? data.data.retry : undefined),
+            error,
+          );
+        },
+      },
     });
     // Outcomes are recorded by the processor; these listeners only keep errors visible.
     worker.on('error', (error) => logger.error('worker error', { queue, error: error.message }));
@@ -52,7 +100,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
       metrics,
       isAccepting: () => accepting && workers.every((worker) => worker.isRunning()),
       checks: clients.checks,
-      details: () => ({ circuits: agentApi ? { agentapi: agentApi.circuit.state() } : {} }),
+      details: () => ({ circuits: downstreams.circuitStates() }),
     }),
   );
   app.use(notFoundHandler);
@@ -60,7 +108,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
   const server = await listen(app, config.WORKER_HEALTH_PORT);
   logger.info('worker started', {
     queues: config.WORKER_QUEUES,
-    concurrency: config.WORKER_CONCURRENCY,
+    concurrency: Object.fromEntries(config.WORKER_QUEUES.map((queue) => [queue, concurrencyOf(config, queue)])),
     health: server.url,
   });
 
@@ -83,29 +131,10 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
         await Promise.all(workers.map((worker) => worker.close(true)));
       }
       await server.close();
+      await closeEventQueues(queues);
+      producer.disconnect();
       await clients.close();
       logger.info('worker stopped', { drained: clean });
     },
   };
-}
-
-/** AgentAPI behind its circuit breaker, when AGENTAPI_BASE_URL is set. */
-function connectAgentApi(
-  config: WorkerConfig,
-  deps: { metrics: Metrics; logger: Logger },
-): { client: AgentApiClient; circuit: DownstreamCircuit } | null {
-  if (!config.AGENTAPI_BASE_URL) return null;
-  const circuit = createDownstreamCircuit({
-    downstream: 'agentapi',
-    failureThreshold: config.CIRCUIT_BREAKER_FAILURE_THRESHOLD,
-    halfOpenAfterMs: config.CIRCUIT_BREAKER_HALF_OPEN_AFTER_MS,
-    countsAsFailure: (error) => !isPermanent(error),
-    ...deps,
-  });
-  const http = createAgentApiClient({
-    baseUrl: config.AGENTAPI_BASE_URL,
-    apiKey: config.AGENTAPI_API_KEY,
-    timeoutMs: config.AGENTAPI_TIMEOUT_MS,
-  });
-  return { circuit, client: { submitTask: (task) => circuit.run(() => http.submitTask(task)) } };
 }

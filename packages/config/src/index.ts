@@ -45,6 +45,8 @@ export const baseConfigSchema = z.object({
   JOB_BACKOFF_MULTIPLIER: z.coerce.number().min(1).max(10).default(2),
   JOB_BACKOFF_MAX_MS: positiveInt.default(300_000),
   JOB_BACKOFF_JITTER: z.coerce.number().min(0).max(1).default(0.5),
+  /** Past this long after the delivery, a failed event is dead even with retries left (unset: no limit). */
+  JOB_MAX_ELAPSED_MS: positiveInt.optional(),
   /**
    * Encrypts source secrets at rest: 32 random bytes, base64 (`openssl rand -base64 32`). Needed by the
    * ingress and admin once sources exist; the built-in GitHub source (GITHUB_WEBHOOK_SECRET) needs none.

@@ -1,4 +1,13 @@
 export { createPrismaClient, isUniqueViolation } from './client.js';
 export { applyMigrations, MIGRATIONS_DIR, MigrationError } from './migrations.js';
-export { Prisma, PrismaClient, EventStatus, TaskStatus, ExecutionStatus } from './generated/prisma/client.js';
-export type { WebhookEvent, WorkflowTask, TaskExecution } from './generated/prisma/client.js';
+export {
+  Prisma,
+  PrismaClient,
+  EventStatus,
+  TaskStatus,
+  ExecutionStatus,
+  WorkflowKind,
+  WorkflowState,
+  SideEffectStatus,
+} from './generated/prisma/client.js';
+export type { WebhookEvent, WorkflowTask, TaskExecution, Workflow, SideEffect } from './generated/prisma/client.js';

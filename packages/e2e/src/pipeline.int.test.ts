@@ -80,7 +80,7 @@ async function failedJobIds(): Promise<string[]> {
 }
 
 describe('a signed pull_request opened delivery', () => {
-  it('is accepted, processed once, and visible with its one task through the admin API', async () => {
+  it('is accepted, processed once, and visible with its tasks through the admin API', async () => {
     const payload = githubExample('pull_request', 'opened');
     const sent = await deliver(stack.ingress.url, { event: 'pull_request', payload });
     expect(sent.status).toBe(202);
@@ -88,7 +88,11 @@ describe('a signed pull_request opened delivery', () => {
     const eventId = sent.body.eventId as string;
 
     const event = await eventWhen(eventId, 'processed');
-    expect(event.tasks).toHaveLength(1);
+    // The analysis went to AgentAPI; MAS's review is recorded only, MAS not being configured here.
+    expect(event.tasks.map((task) => [task.task_type, task.status])).toEqual([
+      ['pull_request_analysis', 'completed'],
+      ['review_pull_request', 'completed'],
+    ]);
     expect(event.tasks[0]).toMatchObject({
       task_type: 'pull_request_analysis',
       status: 'completed',
@@ -105,10 +109,12 @@ describe('a signed pull_request opened delivery', () => {
     expect(event.validation).toMatchObject({ checked: ['github:pull_request.opened'] });
     expect(event.job?.state).toBe('completed');
 
-    // AgentAPI saw the task exactly once, authenticated, keyed by the task id.
+    // AgentAPI saw the task exactly once, authenticated, keyed by the task and the job.
     expect(agentApi.requests).toHaveLength(1);
     expect(agentApi.requests[0]!.headers.authorization).toBe(`Bearer ${AGENTAPI_KEY}`);
-    expect(agentApi.requests[0]!.headers['idempotency-key']).toBe(event.tasks[0]!.id);
+    expect(agentApi.requests[0]!.headers['idempotency-key']).toBe(
+      `task:${event.tasks[0]!.id}:${event.job_id}:agentapi`,
+    );
     expect(agentApi.requests[0]!.body).toMatchObject({
       task_type: 'pull_request_analysis',
       pr_number: (payload.pull_request as { number: number }).number,
@@ -191,7 +197,8 @@ describe('a downstream that keeps failing', () => {
     const retried = await adminPost(stack.admin.url, `/api/v1/tasks/${taskId}/retry`);
     expect(retried.status).toBe(202);
     const recovered = await eventWhen(eventId, 'processed');
-    expect(recovered.tasks).toHaveLength(1);
+    // The review task, behind the analysis in the plan, ran once the analysis succeeded.
+    expect(recovered.tasks.map((task) => task.task_type)).toEqual(['pull_request_analysis', 'review_pull_request']);
     expect(recovered.tasks[0]).toMatchObject({ id: taskId, status: 'completed', external_task_id: 'agent-recovered' });
     expect(agentApi.requests).toHaveLength(1);
     // The dead job left the dead-letter queue when its task was retried.

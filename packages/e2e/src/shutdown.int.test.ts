@@ -94,11 +94,13 @@ it(
 
     const firstEvent = await prisma.webhookEvent.findUniqueOrThrow({
       where: { id: first.body.eventId as string },
-      include: { tasks: { include: { executions: true } } },
+      include: { tasks: { include: { executions: true }, orderBy: { createdAt: 'asc' } } },
     });
     expect(firstEvent.status).toBe('processed');
-    expect(firstEvent.tasks).toHaveLength(1);
-    expect(firstEvent.tasks[0]!.status).toBe('completed');
+    expect(firstEvent.tasks.map((task) => [task.taskType, task.status])).toEqual([
+      ['pull_request_analysis', 'completed'],
+      ['review_pull_request', 'completed'],
+    ]);
     expect(firstEvent.tasks[0]!.executions.map((execution) => execution.status)).toEqual(['completed']);
     expect(agentApi.requests).toHaveLength(1);
 

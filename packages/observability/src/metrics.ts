@@ -85,6 +85,18 @@ export function createMetrics(service: string) {
       labelNames: ['downstream'] as const,
       registers,
     }),
+    orderingWaits: new Counter({
+      name: 'workflow_ordering_waits_total',
+      help: 'Event jobs put back because an earlier event of the same workflow was unfinished',
+      labelNames: ['queue'] as const,
+      registers,
+    }),
+    sideEffects: new Counter({
+      name: 'side_effects_total',
+      help: 'Calls to the outside world by kind: performed, skipped (already done by an earlier run) or failed',
+      labelNames: ['kind', 'outcome'] as const,
+      registers,
+    }),
     queueDepth: new Gauge({
       name: 'webhook_queue_depth',
       help: 'Jobs per queue and state, read from BullMQ at scrape time',

@@ -1,5 +1,6 @@
 // The one place queue names, task types and job shapes are defined.
 import { z } from 'zod';
+import { retryOverridesSchema } from './retry.js';
 
 /**
  * Queue names. NEVER rename one: they are part of BullMQ's Redis keys, so a rename strands every job
@@ -8,27 +9,45 @@ import { z } from 'zod';
 export const QUEUE_NAMES = ['deployment', 'validation', 'workflow', 'recovery', 'default'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
+/** Who carries a task out. A task whose downstream is not configured is recorded as done, not sent. */
+export type Downstream = 'agentapi' | 'mas' | 'codegen';
+
 export interface TaskDefinition {
   queue: QueueName;
   /** BullMQ priority: 1 is the highest; larger numbers wait behind smaller ones. */
   priority: number;
+  downstream: Downstream;
 }
 
-/** Every task type and the queue that runs it; a task type without a queue does not compile. */
+/** Every task type, its queue and its downstream; a task type without a queue does not compile. */
 export const TASK_TYPES = {
-  pull_request_analysis: { queue: 'validation', priority: 1 },
-  push_analysis: { queue: 'deployment', priority: 2 },
-  check_failure_analysis: { queue: 'recovery', priority: 2 },
-  check_suite_failure_analysis: { queue: 'recovery', priority: 2 },
+  pull_request_analysis: { queue: 'validation', priority: 1, downstream: 'agentapi' },
+  /** MAS's review of a pull request; completed by MAS's callback, not by the job. */
+  review_pull_request: { queue: 'validation', priority: 1, downstream: 'mas' },
+  push_analysis: { queue: 'deployment', priority: 2, downstream: 'agentapi' },
+  deployment: { queue: 'deployment', priority: 2, downstream: 'agentapi' },
+  check_failure_analysis: { queue: 'recovery', priority: 2, downstream: 'agentapi' },
+  check_suite_failure_analysis: { queue: 'recovery', priority: 2, downstream: 'agentapi' },
+  /** A user's request to the bot in a comment ("@hookfleet fix the flaky test"), run by Codegen. */
+  codegen_trigger: { queue: 'workflow', priority: 1, downstream: 'codegen' },
 } as const satisfies Record<string, TaskDefinition>;
 export type TaskType = keyof typeof TASK_TYPES;
+export const TASK_TYPE_NAMES = Object.keys(TASK_TYPES) as [TaskType, ...TaskType[]];
 
-/** The only job name: process one stored event. */
+/** Process one stored event. */
 export const EVENT_JOB_NAME = 'event.process';
+/** Forward-mode sources: deliver one stored event to the source's URL (its own retries). */
+export const FORWARD_JOB_NAME = 'event.forward';
 
-/** Job data is the event id only: the payload stays in Postgres, the worker re-reads the row. */
-export const eventJobDataSchema = z.object({ eventId: z.string().uuid() });
+/**
+ * Job data is the event id (the payload stays in Postgres; the worker re-reads the row) and the retry
+ * overrides that apply to it, so the backoff strategy can read them without a query.
+ */
+export const eventJobDataSchema = z.object({ eventId: z.uuid(), retry: retryOverridesSchema.optional() });
 export type EventJobData = z.infer<typeof eventJobDataSchema>;
+
+export const forwardJobDataSchema = z.object({ eventId: z.uuid(), generation: z.number().int().min(0) });
+export type ForwardJobData = z.infer<typeof forwardJobDataSchema>;
 
 /**
  * Deterministic job id, so one event is never queued twice by accident. Generation 0 is the delivery
@@ -39,7 +58,6 @@ export function eventJobId(eventId: string, generation = 0, retry = 0): string {
   return `event-${eventId}-g${generation}${retry > 0 ? `-retry${retry}` : ''}`;
 }
 
-export interface RetryPolicy {
-  /** Retries after the first attempt. */
-  maxRetries: number;
+export function forwardJobId(eventId: string, generation: number): string {
+  return `forward-${eventId}-g${generation}`;
 }

@@ -4,8 +4,7 @@ import type { BaseConfig } from '@hookfleet/config';
 import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
 import type { Logger } from '@hookfleet/observability';
 import type { Redis } from 'ioredis';
-import type { RetryPolicy } from './catalog.js';
-import type { BackoffPolicy } from './retry.js';
+import type { RetryPolicy } from './retry.js';
 import { createRedisConnection, type RedisRole } from './connections.js';
 
 export interface Clients {
@@ -40,15 +39,14 @@ export function openClients(config: BaseConfig, options: { logger: Logger; redis
   };
 }
 
+/** The JOB_* defaults, before any task type's or source's overrides. */
 export function retryPolicyOf(config: BaseConfig): RetryPolicy {
-  return { maxRetries: config.JOB_MAX_RETRIES };
-}
-
-export function backoffPolicyOf(config: BaseConfig): BackoffPolicy {
   return {
+    maxRetries: config.JOB_MAX_RETRIES,
     initialIntervalMs: config.JOB_BACKOFF_DELAY_MS,
     multiplier: config.JOB_BACKOFF_MULTIPLIER,
     maxIntervalMs: config.JOB_BACKOFF_MAX_MS,
     jitter: config.JOB_BACKOFF_JITTER,
+    maxElapsedMs: config.JOB_MAX_ELAPSED_MS ?? null,
   };
 }

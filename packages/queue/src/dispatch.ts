@@ -1,24 +1,45 @@
 // Puts a stored event on its queue and records that it is there. An event row stays `received` until its
 // job exists in Redis, so a row left `received` is exactly one that may still need enqueueing.
 import type { PrismaClient } from '@hookfleet/db';
-import { TASK_TYPES, type QueueName, type TaskType } from './catalog.js';
+import type { EventPlan, StoredEvent } from './plan.js';
+import type { QueueConfig, TaskRetryPolicies } from './config.js';
+import { planEvent, planPriority } from './processors.js';
 import { enqueueEvent, type EventQueues } from './queues.js';
+import { mergeRetryOverrides, retryOverridesSchema, type RetryOverrides } from './retry.js';
 
 export interface DispatchEvent {
   eventId: string;
-  queue: QueueName;
-  taskType: TaskType | null;
+  plan: Pick<EventPlan, 'queue' | 'tasks'>;
   generation?: number;
-  retry?: number;
+  retryNumber?: number;
+  /** The event's source's overrides (its settings' `retry`), if any. */
+  sourceRetry?: RetryOverrides;
 }
 
-export async function dispatchEvent(
-  deps: { prisma: PrismaClient; queues: EventQueues },
-  event: DispatchEvent,
-): Promise<string> {
+export interface DispatchDeps {
+  prisma: PrismaClient;
+  queues: EventQueues;
+  taskRetryPolicies: TaskRetryPolicies;
+}
+
+/** The overrides for an event's job: its first task type's, then its source's. */
+export function retryOverridesFor(
+  plan: Pick<EventPlan, 'tasks'>,
+  taskRetryPolicies: TaskRetryPolicies,
+  sourceRetry: RetryOverrides | undefined,
+): RetryOverrides | undefined {
+  const first = plan.tasks[0];
+  return mergeRetryOverrides(first ? taskRetryPolicies[first.type] : undefined, sourceRetry);
+}
+
+export async function dispatchEvent(deps: DispatchDeps, event: DispatchEvent): Promise<string> {
   const jobId = await enqueueEvent(deps.queues, {
-    ...event,
-    priority: event.taskType ? TASK_TYPES[event.taskType].priority : undefined,
+    eventId: event.eventId,
+    queue: event.plan.queue,
+    generation: event.generation,
+    retryNumber: event.retryNumber,
+    priority: planPriority({ tasks: event.plan.tasks }),
+    retryOverrides: retryOverridesFor(event.plan, deps.taskRetryPolicies, event.sourceRetry),
   });
   // Conditional: a fast worker may already have moved the event on to processing.
   await deps.prisma.webhookEvent.updateMany({
@@ -26,4 +47,20 @@ export async function dispatchEvent(
     data: { status: 'queued', queuedAt: new Date(), jobId },
   });
   return jobId;
+}
+
+/**
+ * What queueing a stored event again needs (reprocess, retry, a stranded event): its plan, as the ingress
+ * made it, and its source's retry overrides, read fresh so a settings change applies to the next run.
+ */
+export async function planStoredEvent(
+  deps: { prisma: PrismaClient; config: Pick<QueueConfig, 'BOT_MENTION'> },
+  event: StoredEvent & { sourceId: string | null },
+): Promise<{ plan: EventPlan; sourceRetry: RetryOverrides | undefined }> {
+  const plan = planEvent(event, { botMention: deps.config.BOT_MENTION });
+  if (!event.sourceId) return { plan, sourceRetry: undefined };
+  const source = await deps.prisma.source.findUnique({ where: { id: event.sourceId }, select: { settings: true } });
+  const retry = (source?.settings as { retry?: unknown } | null)?.retry;
+  const parsed = retry === undefined ? undefined : retryOverridesSchema.safeParse(retry);
+  return { plan, sourceRetry: parsed?.success ? parsed.data : undefined };
 }

@@ -1,7 +1,11 @@
 export * from './catalog.js';
-export * from './routing.js';
+export * from './plan.js';
+export * from './processors.js';
+export { FAILING_CHECK_CONCLUSIONS } from './processors-github.js';
+export * from './workflow-states.js';
 export * from './connections.js';
 export * from './queues.js';
 export * from './dispatch.js';
 export * from './clients.js';
 export * from './retry.js';
+export * from './config.js';

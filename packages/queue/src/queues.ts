@@ -3,15 +3,17 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '@hookfleet/observability';
 import {
   EVENT_JOB_NAME,
+  FORWARD_JOB_NAME,
   QUEUE_NAMES,
   eventJobId,
+  forwardJobId,
   type EventJobData,
+  type ForwardJobData,
   type QueueName,
-  type RetryPolicy,
 } from './catalog.js';
-import { BACKOFF_TYPE } from './retry.js';
+import { BACKOFF_TYPE, type RetryOverrides, type RetryPolicy } from './retry.js';
 
-export type EventQueues = Record<QueueName, Queue<EventJobData>>;
+export type EventQueues = Record<QueueName, Queue<EventJobData | ForwardJobData>>;
 
 /** Completed jobs are trimmed (Postgres keeps the history); failed ones stay: they are the dead-letter queue. */
 export function defaultJobOptions(policy: RetryPolicy): JobsOptions {
@@ -32,7 +34,7 @@ export function createEventQueues(options: {
   logger: Logger;
 }): EventQueues {
   const entries = QUEUE_NAMES.map((name) => {
-    const queue = new Queue<EventJobData>(name, {
+    const queue = new Queue<EventJobData | ForwardJobData>(name, {
       connection: options.connection,
       prefix: options.prefix,
       defaultJobOptions: defaultJobOptions(options.retryPolicy),
@@ -52,8 +54,11 @@ export interface EnqueueEvent {
   eventId: string;
   queue: QueueName;
   generation?: number;
-  retry?: number;
+  /** Which retry of a task this is (admin retry), for the job id. */
+  retryNumber?: number;
   priority?: number;
+  /** The task type's and source's overrides of the queue's retry policy. */
+  retryOverrides?: RetryOverrides;
 }
 
 /** Redis is not reachable: the job was not added (the caller's row stays `received`). */
@@ -75,11 +80,19 @@ export async function enqueueEvent(queues: EventQueues, event: EnqueueEvent): Pr
   if (connection.status !== 'ready') {
     throw new QueueUnavailableError(`redis connection is ${connection.status}`);
   }
-  const jobId = eventJobId(event.eventId, event.generation, event.retry);
+  const jobId = eventJobId(event.eventId, event.generation, event.retryNumber);
+  const maxRetries = event.retryOverrides?.maxRetries;
+  const data: EventJobData = event.retryOverrides
+    ? { eventId: event.eventId, retry: event.retryOverrides }
+    : { eventId: event.eventId };
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      queue.add(EVENT_JOB_NAME, { eventId: event.eventId }, { jobId, priority: event.priority }),
+      queue.add(EVENT_JOB_NAME, data, {
+        jobId,
+        priority: event.priority,
+        ...(maxRetries === undefined ? {} : { attempts: maxRetries + 1 }),
+      }),
       new Promise((_, reject) => {
         timer = setTimeout(
           () => reject(new QueueUnavailableError(`no answer from redis in ${ENQUEUE_TIMEOUT_MS} ms`)),
@@ -97,6 +110,20 @@ export async function enqueueEvent(queues: EventQueues, event: EnqueueEvent): Pr
   } finally {
     clearTimeout(timer);
   }
+  return jobId;
+}
+
+/** Forward-mode sources: one delivery of the event to the source's URL, with its own retries. */
+export async function enqueueForward(
+  queues: EventQueues,
+  job: ForwardJobData & { queue: QueueName; maxRetries: number },
+): Promise<string> {
+  const jobId = forwardJobId(job.eventId, job.generation);
+  await queues[job.queue].add(
+    FORWARD_JOB_NAME,
+    { eventId: job.eventId, generation: job.generation },
+    { jobId, attempts: job.maxRetries + 1 },
+  );
   return jobId;
 }
 

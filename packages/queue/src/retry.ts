@@ -1,6 +1,8 @@
 // How long a failed job waits before its next attempt: exponential from the first interval by the
 // multiplier, capped, with jitter so that jobs failing together do not retry together; a downstream's
 // Retry-After (429, 503) wins when it asks for longer. BullMQ calls this from each worker.
+import { z } from 'zod';
+
 export const BACKOFF_TYPE = 'hookfleet';
 
 /** Retry-After is honoured up to this; past it the sender's wish is unreasonable for a queue. */
@@ -12,6 +14,62 @@ export interface BackoffPolicy {
   maxIntervalMs: number;
   /** 0: none; 0.5: each delay is drawn from [50%, 100%] of its exponential value. */
   jitter: number;
+}
+
+/** Everything that decides an event job's retries: the JOB_* defaults, overridden per task type and per source. */
+export interface RetryPolicy extends BackoffPolicy {
+  /** Retries after the first attempt. */
+  maxRetries: number;
+  /** Past this much time since the delivery a failure is final, retries left or not; null: no limit. */
+  maxElapsedMs: number | null;
+}
+
+/**
+ * Overrides of a RetryPolicy (the design documents' RetryConfig), per task type (TASK_RETRY_POLICIES) and
+ * per source (its settings). Absent fields fall through to the level below.
+ */
+export const retryOverridesSchema = z
+  .object({
+    maxRetries: z.number().int().min(0).max(25).optional(),
+    initialIntervalMs: z.number().int().positive().max(3600_000).optional(),
+    maxIntervalMs: z
+      .number()
+      .int()
+      .positive()
+      .max(24 * 3600_000)
+      .optional(),
+    multiplier: z.number().min(1).max(10).optional(),
+    maxElapsedMs: z
+      .number()
+      .int()
+      .positive()
+      .max(7 * 24 * 3600_000)
+      .optional(),
+  })
+  .strict();
+export type RetryOverrides = z.infer<typeof retryOverridesSchema>;
+
+/** The policy with each level of overrides applied in order (later levels win). */
+export function applyRetryOverrides(policy: RetryPolicy, ...levels: Array<RetryOverrides | undefined>): RetryPolicy {
+  let result = policy;
+  for (const level of levels) {
+    if (!level) continue;
+    const defined = Object.fromEntries(Object.entries(level).filter(([, value]) => value !== undefined));
+    result = { ...result, ...defined };
+  }
+  return result;
+}
+
+/** Merges override levels into one (later levels win), or undefined when none sets anything. */
+export function mergeRetryOverrides(...levels: Array<RetryOverrides | undefined>): RetryOverrides | undefined {
+  const merged: RetryOverrides = {};
+  for (const level of levels) {
+    if (!level) continue;
+    for (const [key, value] of Object.entries(level)) {
+      if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    }
+  }
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
 /** A failure worth another attempt, optionally after the delay the downstream asked for. */

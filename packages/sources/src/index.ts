@@ -2,9 +2,12 @@ export { createSecretBox, SecretBoxError, type SecretBox } from './secret-box.js
 export {
   cidrSchema,
   isAllowed,
+  jsonataError,
+  processingSchema,
   sourceSettingsSchema,
   toBlockList,
   MAX_BODY_BYTES_CAP,
+  type ProcessingSettings,
   type SourceSettings,
 } from './settings.js';
 export {
@@ -21,3 +24,4 @@ export {
   type SourceView,
 } from './sources.js';
 export { createSourceResolver, type ResolvedSource, type SourceResolver } from './resolver.js';
+export { transformPayload } from './transform.js';

@@ -1,6 +1,8 @@
 // Per-source settings, stored as JSON on the source row and validated here on every write.
 import { BlockList, isIP } from 'node:net';
+import { retryOverridesSchema } from '@hookfleet/queue';
 import { compileValidationRules, type ValidationRules } from '@hookfleet/validation';
+import jsonata from 'jsonata';
 import { z } from 'zod';
 
 /** GitHub's cap; a source may set a lower one. */
@@ -14,6 +16,58 @@ export const cidrSchema = z.string().refine((value) => {
   const prefix = Number(bits);
   return Number.isInteger(prefix) && prefix >= 0 && prefix <= (family === 4 ? 32 : 128);
 }, 'must be an IP address or CIDR range, e.g. 192.30.252.0/22');
+
+/** Whether a JSONata expression compiles; the message says where it does not. */
+export function jsonataError(expression: string): string | null {
+  try {
+    jsonata(expression);
+    return null;
+  } catch (error) {
+    const { message, position } = error as { message?: string; position?: number };
+    return `${message ?? String(error)}${position === undefined ? '' : ` (at character ${position})`}`;
+  }
+}
+
+/**
+ * The design documents' processing modes. store: store and process. forward: also deliver each event to
+ * `url`, signed with a Standard Webhooks signature. transform: store the payload passed through a JSONata
+ * expression beside the original, compiled when saved so a bad expression is refused then.
+ */
+export const processingSchema = z.discriminatedUnion('mode', [
+  z.object({ mode: z.literal('store') }).strict(),
+  z
+    .object({
+      mode: z.literal('forward'),
+      url: z
+        .string()
+        .url()
+        .refine((value) => /^https?:\/\//.test(value), 'must be an http:// or https:// URL'),
+      /** Loopback, link-local and private targets are refused unless this is set (SSRF). */
+      allowPrivateNetwork: z.boolean().default(false),
+      timeoutMs: z.number().int().positive().max(60_000).default(10_000),
+      maxRetries: z.number().int().min(0).max(25).default(5),
+      /**
+       * The Standard Webhooks secret forwards are signed with, sealed by the secret box. Set by
+       * @hookfleet/sources on write (an input value is ignored) and never shown in a source's view.
+       */
+      signingSecretCiphertext: z.string().min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      mode: z.literal('transform'),
+      expression: z
+        .string()
+        .min(1)
+        .max(64 * 1024)
+        .superRefine((expression, ctx) => {
+          const error = jsonataError(expression);
+          if (error) ctx.addIssue({ code: 'custom', message: `invalid JSONata: ${error}` });
+        }),
+    })
+    .strict(),
+]);
+export type ProcessingSettings = z.infer<typeof processingSchema>;
 
 export const sourceSettingsSchema = z
   .object({
@@ -43,6 +97,9 @@ export const sourceSettingsSchema = z
       .optional(),
     /** Deliveries per minute for this source, across every ingress replica. */
     rateLimitPerMinute: z.number().int().positive().max(1_000_000).optional(),
+    processing: processingSchema.default({ mode: 'store' }),
+    /** Retry overrides for this source's events, over its task type's and the JOB_* defaults. */
+    retry: retryOverridesSchema.optional(),
   })
   .strict();
 

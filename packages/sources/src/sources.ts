@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Prisma, PrismaClient } from '@hookfleet/db';
 import type { ProviderName } from '@hookfleet/providers';
+import { z } from 'zod';
 import type { SecretBox } from './secret-box.js';
 import { sourceSettingsSchema, type SourceSettings } from './settings.js';
 
@@ -69,7 +70,7 @@ function view(row: SourceRow, now: Date): SourceView {
     provider: row.provider as ProviderName,
     name: row.name,
     enabled: row.enabled,
-    settings: sourceSettingsSchema.parse(row.settings),
+    settings: withoutSealedSecrets(sourceSettingsSchema.parse(row.settings)),
     secrets: row.secrets.map((secret) => ({
       id: secret.id,
       createdAt: secret.createdAt,
@@ -83,9 +84,44 @@ function view(row: SourceRow, now: Date): SourceView {
   };
 }
 
-/** Validated settings as the JSON column stores them. */
-function parseSettings(input: unknown): Prisma.InputJsonObject {
-  return sourceSettingsSchema.parse(input) as unknown as Prisma.InputJsonObject;
+/** Views never carry the sealed forward signing secret. */
+function withoutSealedSecrets(settings: SourceSettings): SourceSettings {
+  if (settings.processing.mode !== 'forward') return settings;
+  const { signingSecretCiphertext: _sealed, ...processing } = settings.processing;
+  return { ...settings, processing };
+}
+
+const storedForwardSecret = z.object({
+  processing: z.object({ mode: z.literal('forward'), signingSecretCiphertext: z.string() }),
+});
+
+/**
+ * Validated settings as the JSON column stores them. Forward mode signs with a Standard Webhooks secret of
+ * its own: a write keeps the one the stored settings have (editing other settings, the URL included, must
+ * not change what the receiver verifies with) or seals a new one, returned in plaintext this once. A
+ * ciphertext in the input is ignored: only this function seals one.
+ */
+function settingsToStore(
+  box: SecretBox,
+  input: unknown,
+  stored?: Prisma.JsonValue,
+): { settings: Prisma.InputJsonObject; forwardSigningSecret?: string } {
+  const settings = sourceSettingsSchema.parse(input);
+  const asJson = (value: SourceSettings) => value as unknown as Prisma.InputJsonObject;
+  if (settings.processing.mode !== 'forward') return { settings: asJson(settings) };
+  const kept = storedForwardSecret.safeParse(stored);
+  if (kept.success) {
+    const { signingSecretCiphertext } = kept.data.processing;
+    return { settings: asJson({ ...settings, processing: { ...settings.processing, signingSecretCiphertext } }) };
+  }
+  const forwardSigningSecret = generateSecret('standard');
+  const processing = { ...settings.processing, signingSecretCiphertext: box.seal(forwardSigningSecret) };
+  return { settings: asJson({ ...settings, processing }), forwardSigningSecret };
+}
+
+/** A write's result may carry a forward signing secret it made, in plaintext: shown once, never stored so. */
+export interface IssuedForwardSecret {
+  forwardSigningSecret?: string;
 }
 
 export interface NewSource {
@@ -96,15 +132,15 @@ export interface NewSource {
   secret?: string;
 }
 
-/** Creates a source; returns it with its secret in plaintext, which is never shown again. */
+/** Creates a source; returns it with its secret (and forward signing secret) in plaintext, never shown again. */
 export async function createSource(
   deps: SourceDeps,
   input: NewSource,
-): Promise<{ source: SourceView; secret: string }> {
+): Promise<{ source: SourceView; secret: string } & IssuedForwardSecret> {
   if (!input.secret && SENDER_ISSUED_SECRETS.has(input.provider)) {
     throw new SourceError('secret_required', `${input.provider} issues its own signing secret: pass it as "secret"`);
   }
-  const settings = parseSettings(input.settings ?? {});
+  const { settings, forwardSigningSecret } = settingsToStore(deps.box, input.settings ?? {});
   const secret = input.secret ?? generateSecret(input.provider);
   const now = deps.now?.() ?? new Date();
   const existing = await deps.prisma.source.findUnique({
@@ -120,7 +156,7 @@ export async function createSource(
     },
     include: sourceInclude,
   });
-  return { source: view(row, now), secret };
+  return { source: view(row, now), secret, ...(forwardSigningSecret && { forwardSigningSecret }) };
 }
 
 export async function listSources(deps: SourceDeps): Promise<SourceView[]> {
@@ -138,19 +174,24 @@ export async function updateSource(
   deps: SourceDeps,
   id: string,
   patch: { name?: string; enabled?: boolean; settings?: unknown },
-): Promise<SourceView> {
-  const found = await deps.prisma.source.findUnique({ where: { id }, select: { id: true } });
-  if (!found) throw new SourceError('source_not_found', `no source ${id}`);
-  const row = await deps.prisma.source.update({
-    where: { id },
-    data: {
-      name: patch.name,
-      enabled: patch.enabled,
-      settings: patch.settings === undefined ? undefined : parseSettings(patch.settings),
-    },
-    include: sourceInclude,
+): Promise<SourceView & IssuedForwardSecret> {
+  // The row stays locked from reading its settings to writing them, so two concurrent switches into
+  // forward mode cannot each hand out a secret when only one is stored.
+  const { row, written } = await deps.prisma.$transaction(async (tx) => {
+    const [found] = await tx.$queryRaw<{ settings: Prisma.JsonValue }[]>`
+      SELECT settings FROM sources WHERE id = ${id}::uuid FOR UPDATE`;
+    if (!found) throw new SourceError('source_not_found', `no source ${id}`);
+    const written =
+      patch.settings === undefined ? undefined : settingsToStore(deps.box, patch.settings, found.settings);
+    const row = await tx.source.update({
+      where: { id },
+      data: { name: patch.name, enabled: patch.enabled, settings: written?.settings },
+      include: sourceInclude,
+    });
+    return { row, written };
   });
-  return view(row, deps.now?.() ?? new Date());
+  const source = view(row, deps.now?.() ?? new Date());
+  return written?.forwardSigningSecret ? { ...source, forwardSigningSecret: written.forwardSigningSecret } : source;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { EventStatus, type Prisma, type PrismaClient } from '@hookfleet/db';
+import { EventStatus, type Prisma } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
-import type { EventQueues, QueueName } from '@hookfleet/queue';
+import type { QueueName } from '@hookfleet/queue';
 import { reprocessEvent } from '../reprocess-event.js';
 import { eventSummary, executionView, taskView } from '../serializers.js';
+import type { RedispatchDeps } from '../redispatch.js';
 import { parseInput } from '../validation.js';
 import { idParams, pagination } from './shared.js';
 
@@ -14,7 +15,7 @@ const listQuery = pagination.extend({
   repository: z.string().min(1).optional(),
 });
 
-export function eventRoutes(deps: { prisma: PrismaClient; queues: EventQueues }): Router {
+export function eventRoutes(deps: RedispatchDeps): Router {
   const router = Router();
 
   router.get('/api/v1/events', async (req, res) => {

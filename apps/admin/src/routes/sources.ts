@@ -97,9 +97,9 @@ export function sourceRoutes(deps: { prisma: PrismaClient; box: SecretBox | null
 
   router.post('/api/v1/sources', async (req, res) => {
     const body = parseInput(createBody, req.body);
-    const { source, secret } = await translate(() => createSource(sourceDeps(), body));
-    // The only time the secret is shown.
-    res.status(201).json({ ...sourceBody(source), secret });
+    const { source, secret, forwardSigningSecret } = await translate(() => createSource(sourceDeps(), body));
+    // The only time the secrets are shown.
+    res.status(201).json({ ...sourceBody(source), secret, ...forwardSecretBody(forwardSigningSecret) });
   });
 
   router.get('/api/v1/sources/:id', async (req, res) => {
@@ -112,7 +112,9 @@ export function sourceRoutes(deps: { prisma: PrismaClient; box: SecretBox | null
   router.patch('/api/v1/sources/:id', async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const body = parseInput(patchBody, req.body);
-    res.json(sourceBody(await translate(() => updateSource(sourceDeps(), id, body))));
+    const updated = await translate(() => updateSource(sourceDeps(), id, body));
+    // Switching a source into forward mode makes its signing secret: shown here, once.
+    res.json({ ...sourceBody(updated), ...forwardSecretBody(updated.forwardSigningSecret) });
   });
 
   router.post('/api/v1/sources/:id/disable', async (req, res) => {
@@ -134,3 +136,5 @@ export function sourceRoutes(deps: { prisma: PrismaClient; box: SecretBox | null
 
   return router;
 }
+
+const forwardSecretBody = (secret: string | undefined) => (secret ? { forward_signing_secret: secret } : {});

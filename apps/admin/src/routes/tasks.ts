@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { TaskStatus, type Prisma, type PrismaClient } from '@hookfleet/db';
+import { TaskStatus, type Prisma } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
-import type { EventQueues } from '@hookfleet/queue';
 import { retryTask } from '../retry-task.js';
 import { executionView, taskView } from '../serializers.js';
+import type { RedispatchDeps } from '../redispatch.js';
 import { parseInput } from '../validation.js';
 import { idParams, pagination } from './shared.js';
 
@@ -14,7 +14,7 @@ const listQuery = pagination.extend({
   repository: z.string().min(1).optional(),
 });
 
-export function taskRoutes(deps: { prisma: PrismaClient; queues: EventQueues }): Router {
+export function taskRoutes(deps: RedispatchDeps): Router {
   const router = Router();
 
   router.get('/api/v1/tasks', async (req, res) => {

@@ -20,7 +20,7 @@ import {
   type RawDelivery,
   type RejectionCode,
 } from '@hookfleet/providers';
-import { routeEvent, type EventQueues } from '@hookfleet/queue';
+import { planEvent, type EventQueues } from '@hookfleet/queue';
 import { isAllowed, toBlockList, type SourceResolver, type SourceSettings } from '@hookfleet/sources';
 import type { PayloadValidator, ValidationVerdict } from '@hookfleet/validation';
 import type { Redis } from 'ioredis';
@@ -122,6 +122,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
           ipAllowlist: config.WEBHOOK_ENABLE_IP_WHITELIST ? config.WEBHOOK_ALLOWED_IPS : undefined,
           allowGithubHookRanges: config.WEBHOOK_ENABLE_IP_WHITELIST && !config.WEBHOOK_ALLOWED_IPS?.length,
           requireProviderUserAgent: false,
+          processing: { mode: 'store' },
         },
       }
     : null;
@@ -294,8 +295,12 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       throw new AppError(400, 'payload_validation_failed', 'the payload does not match its schema', verdict.errors);
     }
 
-    const route = routeEvent(providerName, identity.eventType, identity.action, payload);
-    const result = await receiveDelivery(deps, {
+    const plan = planEvent(
+      { provider: providerName, eventType: identity.eventType, action: identity.action, payload },
+      { botMention: config.BOT_MENTION },
+    );
+    const dispatch = { prisma: deps.prisma, queues: deps.queues, taskRetryPolicies: config.TASK_RETRY_POLICIES };
+    const result = await receiveDelivery(dispatch, {
       provider: providerName,
       sourceId: source.id,
       matchedSecretId,
@@ -311,7 +316,8 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       normalized,
       validation: verdict,
       rawBody: raw.body,
-      route,
+      plan,
+      sourceRetry: source.settings.retry,
     });
 
     const logger = requestLoggerOf(res);
@@ -320,18 +326,18 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
         metrics.webhookEventsReceived.inc({
           provider: providerName,
           event_type: identity.eventType,
-          queue: route.queue,
+          queue: plan.queue,
         });
         logger.info('delivery accepted', {
           event_id: result.eventId,
           provider: providerName,
           source_id: source.id,
           event_type: identity.eventType,
-          queue: route.queue,
+          queue: plan.queue,
         });
         res
           .status(202)
-          .json({ status: 'accepted', eventId: result.eventId, deliveryId: identity.deliveryId, queue: route.queue });
+          .json({ status: 'accepted', eventId: result.eventId, deliveryId: identity.deliveryId, queue: plan.queue });
         return;
       case 'duplicate':
         metrics.webhookDuplicates.inc({ provider: providerName });

@@ -1,0 +1,28 @@
+// How a failed call is judged: permanent (the request is wrong; retrying repeats the answer) or worth
+// another attempt, and how it is described in the task, the event and the log.
+import { isAxiosError } from 'axios';
+import { UnrecoverableError } from 'bullmq';
+import { RetryableError, parseRetryAfter } from '@hookfleet/queue';
+
+/** 4xx answers other than 408 and 429 will not change on retry. */
+export function isPermanent(error: unknown): boolean {
+  if (error instanceof UnrecoverableError) return true;
+  const status = isAxiosError(error) ? error.response?.status : undefined;
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+/** A downstream that asked us to slow down (429) or come back later (503) says when, in Retry-After. */
+export function asRetryable(error: unknown, message: string): unknown {
+  if (!isAxiosError(error)) return error;
+  const status = error.response?.status;
+  if (status !== 429 && status !== 503) return error;
+  const header = error.response?.headers?.['retry-after'];
+  return new RetryableError(message, parseRetryAfter(typeof header === 'string' ? header : undefined));
+}
+
+export function describe(error: unknown): string {
+  if (isAxiosError(error)) {
+    return error.response ? `${error.config?.url ?? 'downstream'} answered ${error.response.status}` : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}

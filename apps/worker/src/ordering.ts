@@ -1,0 +1,42 @@
+// Per-workflow ordering: an event runs only when every earlier event (by delivery sequence) of its workflow
+// has finished, so one pull request's events are processed one at a time, in delivery order, while other
+// pull requests' events run in parallel on the same queues. BullMQ's open-source queues have no groups,
+// so a job whose turn has not come is moved back to the delayed set (Job#moveToDelayed + DelayedError),
+// which costs no attempt, and tries again shortly.
+import type { EventStatus, PrismaClient } from '@hookfleet/db';
+
+/** Statuses that still hold a workflow's later events back (processed and dead ones do not). */
+const UNFINISHED: EventStatus[] = ['received', 'queued', 'processing', 'failed'];
+
+export interface Blocker {
+  id: string;
+  status: EventStatus;
+  receivedAt: Date;
+  generation: number;
+  provider: string;
+  eventType: string;
+  action: string | null;
+  payload: unknown;
+  sourceId: string | null;
+}
+
+export async function earliestUnfinishedBefore(
+  prisma: PrismaClient,
+  event: { workflowKey: string; sequence: bigint },
+): Promise<Blocker | null> {
+  return prisma.webhookEvent.findFirst({
+    where: { workflowKey: event.workflowKey, sequence: { lt: event.sequence }, status: { in: UNFINISHED } },
+    orderBy: { sequence: 'asc' },
+    select: {
+      id: true,
+      status: true,
+      receivedAt: true,
+      generation: true,
+      provider: true,
+      eventType: true,
+      action: true,
+      payload: true,
+      sourceId: true,
+    },
+  });
+}

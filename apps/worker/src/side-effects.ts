@@ -1,0 +1,83 @@
+// The side-effect ledger: every call to the outside world is recorded in Postgres under a unique key
+// before it is made. A job re-run (BullMQ retry, stalled lock, SIGKILLed worker) finds the record:
+// - succeeded: the call is not made again; its recorded result is reused;
+// - failed: the call failed for sure, so it is made again;
+// - started: an earlier run died during the call, outcome unknown. Downstreams that take our key as an
+//   Idempotency-Key (AgentAPI, Codegen, MAS) are called again under the same key and drop the repeat;
+//   those that cannot (a Slack message, a Linear comment) are not called again: at most once.
+import { Prisma, isUniqueViolation, type PrismaClient } from '@hookfleet/db';
+import type { Metrics } from '@hookfleet/observability';
+
+export interface SideEffectSpec {
+  /** Unique per intended call, e.g. "task:<task id>:<job id>:agentapi". */
+  key: string;
+  kind: string;
+  eventId: string | null;
+  taskId?: string | null;
+  /** Whether the downstream drops a repeated key; if not, an unfinished earlier call is not repeated. */
+  downstreamDedupes: boolean;
+}
+
+export type SideEffectOutcome<T> =
+  | { performed: true; result: T }
+  | { performed: false; result: Prisma.JsonValue | null; reason: 'already_succeeded' | 'outcome_unknown' };
+
+export interface SideEffectLedger {
+  once<T>(spec: SideEffectSpec, call: () => Promise<T>): Promise<SideEffectOutcome<T>>;
+}
+
+export function createSideEffectLedger(deps: { prisma: PrismaClient; metrics: Metrics }): SideEffectLedger {
+  const { prisma, metrics } = deps;
+
+  /** Claims the key for this run: true to go ahead, or the earlier record that says not to. */
+  async function claim(spec: SideEffectSpec) {
+    try {
+      await prisma.sideEffect.create({
+        data: { key: spec.key, kind: spec.kind, eventId: spec.eventId, taskId: spec.taskId ?? null },
+      });
+      return null;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+    const existing = await prisma.sideEffect.findUniqueOrThrow({ where: { key: spec.key } });
+    if (existing.status === 'succeeded') return { reason: 'already_succeeded' as const, result: existing.result };
+    if (existing.status === 'started' && !spec.downstreamDedupes) {
+      return { reason: 'outcome_unknown' as const, result: null };
+    }
+    await prisma.sideEffect.update({
+      where: { key: spec.key },
+      data: { status: 'started', attempts: { increment: 1 }, error: null },
+    });
+    return null;
+  }
+
+  return {
+    async once(spec, call) {
+      const earlier = await claim(spec);
+      if (earlier) {
+        metrics.sideEffects.inc({ kind: spec.kind, outcome: 'skipped' });
+        return { performed: false, ...earlier };
+      }
+      try {
+        const result = await call();
+        await prisma.sideEffect.update({
+          where: { key: spec.key },
+          data: {
+            status: 'succeeded',
+            completedAt: new Date(),
+            result: result === undefined || result === null ? Prisma.JsonNull : (result as Prisma.InputJsonValue),
+          },
+        });
+        metrics.sideEffects.inc({ kind: spec.kind, outcome: 'performed' });
+        return { performed: true, result };
+      } catch (error) {
+        await prisma.sideEffect.update({
+          where: { key: spec.key },
+          data: { status: 'failed', error: error instanceof Error ? error.message : String(error) },
+        });
+        metrics.sideEffects.inc({ kind: spec.kind, outcome: 'failed' });
+        throw error;
+      }
+    },
+  };
+}

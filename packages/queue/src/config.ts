@@ -1,0 +1,27 @@
+// Settings every app that plans or enqueues events reads (ingress, worker, admin).
+import { baseConfigSchema } from '@hookfleet/config';
+import { z } from 'zod';
+import { TASK_TYPE_NAMES, type TaskType } from './catalog.js';
+import { retryOverridesSchema, type RetryOverrides } from './retry.js';
+
+/** JSON object in an env var, e.g. TASK_RETRY_POLICIES='{"deployment":{"maxRetries":1}}'. */
+const taskRetryPolicies = z
+  .string()
+  .transform((value, ctx): unknown => {
+    try {
+      return JSON.parse(value);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.partialRecord(z.enum(TASK_TYPE_NAMES), retryOverridesSchema));
+
+export const queueConfigSchema = baseConfigSchema.extend({
+  /** Retry overrides per task type, over the JOB_* defaults; a source's own settings win over these. */
+  TASK_RETRY_POLICIES: taskRetryPolicies.default({}),
+  /** A comment containing this asks the bot for something (a codegen_trigger task). */
+  BOT_MENTION: z.string().min(2).default('@hookfleet'),
+});
+export type QueueConfig = z.infer<typeof queueConfigSchema>;
+export type TaskRetryPolicies = Partial<Record<TaskType, RetryOverrides>>;

@@ -1,0 +1,65 @@
+// What a processor makes of a stored event (see processors.ts for the catalogue).
+import type { QueueName, TaskType } from './catalog.js';
+import type { WorkflowKind, WorkflowSignal } from './workflow-states.js';
+
+export interface PlannedTask {
+  type: TaskType;
+  prNumber: number | null;
+  branch: string | null;
+  commitSha: string | null;
+  input: Record<string, unknown>;
+}
+
+/** Which workflow an event belongs to. `key` is unique across providers and kinds. */
+export interface WorkflowRef {
+  key: string;
+  kind: WorkflowKind;
+  repository: string;
+  prNumber: number | null;
+  branch: string | null;
+  headSha: string | null;
+  title: string | null;
+}
+
+export interface InstallationChange {
+  id: number;
+  account: string;
+  accountType: string | null;
+  /** Repositories now accessible ("owner/name"); null: unchanged by this event. */
+  repositories: string[] | null;
+  added: string[];
+  removed: string[];
+  /** created, deleted, suspend, unsuspend, added, removed, new_permissions_accepted. */
+  action: string;
+}
+
+export interface EventPlan {
+  queue: QueueName;
+  tasks: PlannedTask[];
+  workflow: WorkflowRef | null;
+  signal: WorkflowSignal | null;
+  installation: InstallationChange | null;
+}
+
+export interface PlanOptions {
+  /** A comment containing this (case-insensitive) asks the bot for something, e.g. "@hookfleet". */
+  botMention: string;
+}
+
+export interface StoredEvent {
+  provider: string;
+  eventType: string;
+  action: string | null;
+  payload: unknown;
+}
+
+export type EventProcessor = (event: StoredEvent, options: PlanOptions) => EventPlan;
+
+/** Stored and recorded, nothing else: events no processor knows, or that need no work. */
+export function recordOnly(queue: QueueName = 'default'): EventPlan {
+  return { queue, tasks: [], workflow: null, signal: null, installation: null };
+}
+
+export function mentionsBot(text: unknown, mention: string): text is string {
+  return typeof text === 'string' && mention.length > 0 && text.toLowerCase().includes(mention.toLowerCase());
+}

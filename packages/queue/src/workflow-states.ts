@@ -1,0 +1,68 @@
+// The workflow state machine: which signal an event sends its workflow, and where that takes it.
+// A signal that does not apply to the current state (a check result on a merged pull request) leaves it.
+
+export const WORKFLOW_KINDS = ['pull_request', 'branch', 'commit'] as const;
+export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
+
+export const WORKFLOW_STATES = [
+  'open',
+  'checks_failed',
+  'checks_passed',
+  'changes_requested',
+  'approved',
+  'merged',
+  'closed',
+  'active',
+] as const;
+export type WorkflowState = (typeof WORKFLOW_STATES)[number];
+
+export type WorkflowSignal =
+  | 'opened'
+  | 'reopened'
+  | 'updated'
+  | 'checks_failed'
+  | 'checks_passed'
+  | 'changes_requested'
+  | 'approved'
+  | 'merged'
+  | 'closed'
+  | 'pushed'
+  | 'branch_deleted';
+
+/** The states of a pull request that is still open. */
+const OPEN_PULL_REQUEST: readonly WorkflowState[] = [
+  'open',
+  'checks_failed',
+  'checks_passed',
+  'changes_requested',
+  'approved',
+];
+
+const TRANSITIONS: Record<WorkflowSignal, { to: WorkflowState; from: readonly WorkflowState[] }> = {
+  opened: { to: 'open', from: OPEN_PULL_REQUEST },
+  reopened: { to: 'open', from: ['closed'] },
+  // New commits: earlier check results and reviews no longer describe the head.
+  updated: { to: 'open', from: OPEN_PULL_REQUEST },
+  // One failing check marks the head failing until new commits arrive; a later passing check does not clear it.
+  checks_failed: { to: 'checks_failed', from: [...OPEN_PULL_REQUEST, 'active'] },
+  checks_passed: { to: 'checks_passed', from: ['open', 'active'] },
+  changes_requested: { to: 'changes_requested', from: OPEN_PULL_REQUEST },
+  approved: { to: 'approved', from: OPEN_PULL_REQUEST },
+  merged: { to: 'merged', from: OPEN_PULL_REQUEST },
+  closed: { to: 'closed', from: OPEN_PULL_REQUEST },
+  pushed: { to: 'active', from: ['active', 'closed'] },
+  branch_deleted: { to: 'closed', from: ['active', 'checks_failed', 'checks_passed'] },
+};
+
+export const TERMINAL_STATES: ReadonlySet<WorkflowState> = new Set(['merged', 'closed']);
+
+export function initialState(kind: WorkflowKind): WorkflowState {
+  return kind === 'pull_request' ? 'open' : 'active';
+}
+
+/** The state after `signal`; the same state when the signal does not apply. */
+export function nextState(current: WorkflowState, signal: WorkflowSignal | null): WorkflowState {
+  if (!signal) return current;
+  const transition = TRANSITIONS[signal];
+  return transition.from.includes(current) ? transition.to : current;
+}

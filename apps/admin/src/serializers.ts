@@ -1,5 +1,5 @@
 // The admin API speaks the design documents' snake_case.
-import type { TaskExecution, WebhookEvent, WorkflowTask } from '@hookfleet/db';
+import type { TaskExecution, WebhookEvent, Workflow, WorkflowTask } from '@hookfleet/db';
 
 export function eventSummary(event: Omit<WebhookEvent, 'payload' | 'headers'>) {
   return {
@@ -14,6 +14,9 @@ export function eventSummary(event: Omit<WebhookEvent, 'payload' | 'headers'>) {
     status: event.status,
     processed: event.status === 'processed',
     queue: event.queue,
+    workflow_id: event.workflowId,
+    /** Delivery order; events of one workflow are processed in this order. */
+    sequence: Number(event.sequence),
     generation: event.generation,
     job_id: event.jobId,
     attempts: event.attempts,
@@ -61,9 +64,29 @@ export function taskView(task: WorkflowTask) {
     max_retries: task.maxRetries,
     external_task_id: task.externalTaskId,
     external_task_url: task.externalTaskUrl,
+    workflow_id: task.workflowId,
     started_at: task.startedAt,
     completed_at: task.completedAt,
     created_at: task.createdAt,
     updated_at: task.updatedAt,
+  };
+}
+
+export function workflowView(workflow: Workflow) {
+  return {
+    id: workflow.id,
+    key: workflow.key,
+    kind: workflow.kind,
+    provider: workflow.provider,
+    repository: workflow.repository,
+    pr_number: workflow.prNumber,
+    branch: workflow.branch,
+    head_sha: workflow.headSha,
+    title: workflow.title,
+    state: workflow.state,
+    event_count: workflow.eventCount,
+    created_at: workflow.createdAt,
+    updated_at: workflow.updatedAt,
+    completed_at: workflow.completedAt,
   };
 }

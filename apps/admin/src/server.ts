@@ -19,6 +19,7 @@ import { eventRoutes } from './routes/events.js';
 import { masCallbackRoutes } from './routes/mas-callback.js';
 import { sourceRoutes } from './routes/sources.js';
 import { taskRoutes } from './routes/tasks.js';
+import { workflowRoutes } from './routes/workflows.js';
 
 export interface AdminDeps {
   config: AdminConfig;
@@ -48,6 +49,7 @@ export function createAdminServer(deps: AdminDeps): Express {
   app.use(requireBearerToken(deps.config.ADMIN_API_TOKEN));
   app.use(eventRoutes(deps));
   app.use(taskRoutes(deps));
+  app.use(workflowRoutes(deps));
   app.use(
     express.json({ limit: '100kb' }),
     sourceRoutes({

@@ -1,4 +1,12 @@
-import { ConfigError, nonNegativeInt, parseConfig, port, positiveInt } from '@hookfleet/config';
+import {
+  ConfigError,
+  describeConfigKey,
+  loadConfigSources,
+  nonNegativeInt,
+  parseConfig,
+  port,
+  positiveInt,
+} from '@hookfleet/config';
 import { QUEUE_NAMES, type QueueName, queueConfigSchema } from '@hookfleet/queue';
 import { z } from 'zod';
 
@@ -84,10 +92,13 @@ export function concurrencyOf(config: WorkerConfig, queue: QueueName): number {
  * a typo that would otherwise be ignored silently, so it fails the start like an unknown WORKER_QUEUES.
  */
 export function parseWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
+  const sources = loadConfigSources(env);
   const known = new Set<string>(QUEUE_NAMES.map(concurrencyKey));
-  const unknown = Object.keys(env).filter((key) => key.startsWith('WORKER_CONCURRENCY_') && !known.has(key));
+  const unknown = Object.keys(sources).filter((key) => key.startsWith('WORKER_CONCURRENCY_') && !known.has(key));
   if (unknown.length > 0) {
-    throw new ConfigError(unknown.map((key) => `${key}: no such queue; known: ${QUEUE_NAMES.join(', ')}`));
+    throw new ConfigError(
+      unknown.map((key) => `${describeConfigKey(sources, key)}: no such queue; known: ${QUEUE_NAMES.join(', ')}`),
+    );
   }
-  return parseConfig(workerConfigSchema, env);
+  return parseConfig(workerConfigSchema, sources);
 }

@@ -16,6 +16,14 @@ const LINEAR_SIGNALS: Partial<Record<WorkflowSignal, string>> = {
   closed: 'closed without merging',
 };
 
+/**
+ * Slack reads <!channel>, <url|label> and user mentions in message text; titles, logins and errors come
+ * from outside (anyone can open a pull request from a fork), so they go in escaped as Slack asks.
+ */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 export interface NotificationDeps {
   downstreams: Downstreams;
   ledger: SideEffectLedger;
@@ -46,9 +54,11 @@ export async function notifyWorkflowChange(
         { key: `slack:pr_opened:${workflow.id}`, kind: 'slack.notify', eventId: event.id, downstreamDedupes: false },
         () =>
           slack.notify({
-            text: `New pull request ${name}: ${workflow.title ?? ''}${event.url ? ` ${event.url}` : ''}${
-              event.author ? ` (by ${event.author})` : ''
-            }`,
+            text: slackEscape(
+              `New pull request ${name}: ${workflow.title ?? ''}${event.url ? ` ${event.url}` : ''}${
+                event.author ? ` (by ${event.author})` : ''
+              }`,
+            ),
           }),
       ),
     );
@@ -88,7 +98,8 @@ export async function notifyDeadTask(
         taskId: task.id,
         downstreamDedupes: false,
       },
-      () => slack.notify({ text: `Task ${task.taskType} for ${where} is dead: ${error} (task ${task.id})` }),
+      () =>
+        slack.notify({ text: slackEscape(`Task ${task.taskType} for ${where} is dead: ${error} (task ${task.id})`) }),
     ),
   );
 }

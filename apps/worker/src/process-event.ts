@@ -1,6 +1,7 @@
 // One event job: wait for the event's turn in its workflow, re-read it, correlate it, carry out its tasks
 // (each once, through the side-effect ledger), record the outcome. Status changes happen here, in
 // transactions with the execution records, never in BullMQ listeners.
+import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { Prisma, type PrismaClient, type Workflow, type WorkflowTask } from '@hookfleet/db';
 import type { Logger, Metrics } from '@hookfleet/observability';
@@ -26,6 +27,7 @@ import type { Downstreams } from './downstreams.js';
 import { asRetryable, describe, isPermanent } from './errors.js';
 import { notifyDeadTask, notifyWorkflowChange } from './notifications.js';
 import { earliestUnfinishedBefore, type Blocker } from './ordering.js';
+import { asOwner, SupersededRunError } from './run-ownership.js';
 import { runTask } from './run-task.js';
 import type { SideEffectLedger } from './side-effects.js';
 import { correlateEvent } from './workflows.js';
@@ -100,72 +102,92 @@ export function createEventProcessor(deps: ProcessorDeps) {
       if (status === 'dead') metrics.dlqEntries.inc({ queue, event_type: event.eventType });
     };
 
+    const owner = { eventId, runToken: randomUUID() };
     await prisma.webhookEvent.update({
       where: { id: eventId },
-      data: { status: 'processing', processingStartedAt: new Date(), attempts: { increment: 1 } },
+      data: {
+        status: 'processing',
+        processingStartedAt: new Date(),
+        attempts: { increment: 1 },
+        runToken: owner.runToken,
+      },
     });
+    const processOwnedRun = async (): Promise<void> => {
+      const plan = planEvent(event, { botMention: deps.config.BOT_MENTION });
+      let workflow: Workflow | null;
+      try {
+        workflow = await correlateEvent(prisma, event, plan);
+        if (plan.installation) await recordInstallation(prisma, plan.installation);
+        await applyProcessingMode(deps, event, queue);
+      } catch (error) {
+        // Not a task's failure, so no task records it: the event does, and BullMQ decides what follows.
+        const dead = error instanceof UnrecoverableError || attempt >= (job.opts.attempts ?? 1);
+        await asOwner(prisma, owner, (tx) =>
+          tx.webhookEvent.update({
+            where: { id: eventId },
+            data: { status: dead ? 'dead' : 'failed', lastError: describe(error) },
+          }),
+        );
+        outcome(dead ? 'dead' : 'failed');
+        jobLogger.warn('event failed before its tasks', { error: describe(error), dead });
+        throw error;
+      }
 
-    const plan = planEvent(event, { botMention: deps.config.BOT_MENTION });
-    let workflow: Workflow | null;
-    try {
-      workflow = await correlateEvent(prisma, event, plan);
-      if (plan.installation) await recordInstallation(prisma, plan.installation);
-      await applyProcessingMode(deps, event, queue);
-    } catch (error) {
-      // Not a task's failure, so no task records it: the event does, and BullMQ decides what follows.
-      const dead = error instanceof UnrecoverableError || attempt >= (job.opts.attempts ?? 1);
-      await prisma.webhookEvent.update({
-        where: { id: eventId },
-        data: { status: dead ? 'dead' : 'failed', lastError: describe(error) },
+      const jobId = job.id ?? 'unknown';
+      for (const planned of plan.tasks) {
+        const failure = await runPlannedTask(deps, { event, workflow, planned, jobId, attempt, owner, jobLogger });
+        if (!failure) continue;
+        const elapsedOut =
+          policy.maxElapsedMs !== null && Date.now() - event.receivedAt.getTime() >= policy.maxElapsedMs;
+        const dead = failure.permanent || elapsedOut || attempt >= (job.opts.attempts ?? 1);
+        await asOwner(prisma, owner, async (tx) => {
+          await tx.workflowTask.update({
+            where: { id: failure.task.id },
+            data: { status: dead ? 'dead' : 'failed', error: failure.message },
+          });
+          await tx.webhookEvent.update({
+            where: { id: eventId },
+            data: { status: dead ? 'dead' : 'failed', lastError: failure.message },
+          });
+        });
+        outcome(dead ? 'dead' : 'failed');
+        jobLogger.warn(dead ? 'task dead: attempts exhausted or error permanent' : 'task attempt failed, will retry', {
+          task_id: failure.task.id,
+          error: failure.message,
+          permanent: failure.permanent,
+        });
+        if (dead) await notifyDeadTask({ ...deps, logger: jobLogger }, failure.task, jobId, failure.message);
+        // UnrecoverableError sends the job to the failed set (the dead-letter queue) without more attempts.
+        if (failure.permanent || elapsedOut) {
+          throw failure.error instanceof UnrecoverableError ? failure.error : new UnrecoverableError(failure.message);
+        }
+        throw asRetryable(failure.error, failure.message);
+      }
+
+      await asOwner(prisma, owner, (tx) =>
+        tx.webhookEvent.update({
+          where: { id: eventId },
+          data: { status: 'processed', processedAt: new Date(), lastError: null },
+        }),
+      );
+      outcome('processed');
+      if (workflow) {
+        await notifyWorkflowChange({ ...deps, logger: jobLogger }, notificationFacts(event), workflow, plan.signal);
+      }
+      jobLogger.info(plan.tasks.length > 0 ? 'event processed' : 'event recorded, no task', {
+        tasks: plan.tasks.length,
+        workflow_id: workflow?.id ?? null,
+        workflow_state: workflow?.state ?? null,
       });
-      outcome(dead ? 'dead' : 'failed');
-      jobLogger.warn('event failed before its tasks', { error: describe(error), dead });
+    };
+
+    try {
+      await processOwnedRun();
+    } catch (error) {
+      if (error instanceof SupersededRunError)
+        jobLogger.warn('run superseded; nothing written', { error: error.message });
       throw error;
     }
-
-    const jobId = job.id ?? 'unknown';
-    for (const planned of plan.tasks) {
-      const failure = await runPlannedTask(deps, { event, workflow, planned, jobId, attempt, jobLogger });
-      if (!failure) continue;
-      const elapsedOut = policy.maxElapsedMs !== null && Date.now() - event.receivedAt.getTime() >= policy.maxElapsedMs;
-      const dead = failure.permanent || elapsedOut || attempt >= (job.opts.attempts ?? 1);
-      await prisma.$transaction([
-        prisma.workflowTask.update({
-          where: { id: failure.task.id },
-          data: { status: dead ? 'dead' : 'failed', error: failure.message },
-        }),
-        prisma.webhookEvent.update({
-          where: { id: eventId },
-          data: { status: dead ? 'dead' : 'failed', lastError: failure.message },
-        }),
-      ]);
-      outcome(dead ? 'dead' : 'failed');
-      jobLogger.warn(dead ? 'task dead: attempts exhausted or error permanent' : 'task attempt failed, will retry', {
-        task_id: failure.task.id,
-        error: failure.message,
-        permanent: failure.permanent,
-      });
-      if (dead) await notifyDeadTask({ ...deps, logger: jobLogger }, failure.task, jobId, failure.message);
-      // UnrecoverableError sends the job to the failed set (the dead-letter queue) without more attempts.
-      if (failure.permanent || elapsedOut) {
-        throw failure.error instanceof UnrecoverableError ? failure.error : new UnrecoverableError(failure.message);
-      }
-      throw asRetryable(failure.error, failure.message);
-    }
-
-    await prisma.webhookEvent.update({
-      where: { id: eventId },
-      data: { status: 'processed', processedAt: new Date(), lastError: null },
-    });
-    outcome('processed');
-    if (workflow) {
-      await notifyWorkflowChange({ ...deps, logger: jobLogger }, notificationFacts(event), workflow, plan.signal);
-    }
-    jobLogger.info(plan.tasks.length > 0 ? 'event processed' : 'event recorded, no task', {
-      tasks: plan.tasks.length,
-      workflow_id: workflow?.id ?? null,
-      workflow_state: workflow?.state ?? null,
-    });
   };
 }
 
@@ -185,11 +207,14 @@ async function runPlannedTask(
     planned: PlannedTask;
     jobId: string;
     attempt: number;
+    owner: { eventId: string; runToken: string };
     jobLogger: Logger;
   },
 ): Promise<TaskFailure | null> {
   const { prisma, metrics } = deps;
-  const { event, workflow, planned, jobId, attempt } = context;
+  const { event, workflow, jobId, attempt } = context;
+  // A check GitHub tied only to a commit belongs to the pull request its workflow found by head SHA.
+  const planned = { ...context.planned, prNumber: context.planned.prNumber ?? workflow?.prNumber ?? null };
   // Upsert on (event, generation, type): a job run twice finds the task the first run made.
   const task = await prisma.workflowTask.upsert({
     where: { eventId_generation_taskType: { eventId: event.id, generation: event.generation, taskType: planned.type } },
@@ -243,12 +268,12 @@ async function runPlannedTask(
     );
     const durationMs = Math.round(performance.now() - taskStarted);
     const now = new Date();
-    await prisma.$transaction([
-      prisma.taskExecution.update({
+    await asOwner(prisma, context.owner, async (tx) => {
+      await tx.taskExecution.update({
         where: { id: execution.id },
         data: { status: 'completed', completedAt: now, durationMs },
-      }),
-      prisma.workflowTask.update({
+      });
+      await tx.workflowTask.update({
         where: { id: task.id },
         data: {
           status: result.awaitingCallback ? 'running' : 'completed',
@@ -258,8 +283,8 @@ async function runPlannedTask(
           externalTaskUrl: result.externalTaskUrl,
           output: result.output as Prisma.InputJsonObject,
         },
-      }),
-    ]);
+      });
+    });
     const status = result.awaitingCallback ? 'submitted' : 'completed';
     metrics.workflowTasks.inc({ task_type: planned.type, status });
     metrics.workflowTaskDuration.observe({ task_type: planned.type, status }, durationMs / 1000);
@@ -268,10 +293,12 @@ async function runPlannedTask(
   } catch (error) {
     const message = describe(error);
     const durationMs = Math.round(performance.now() - taskStarted);
-    await prisma.taskExecution.update({
-      where: { id: execution.id },
-      data: { status: 'failed', completedAt: new Date(), durationMs, error: message },
-    });
+    await asOwner(prisma, context.owner, (tx) =>
+      tx.taskExecution.update({
+        where: { id: execution.id },
+        data: { status: 'failed', completedAt: new Date(), durationMs, error: message },
+      }),
+    );
     metrics.workflowTasks.inc({ task_type: planned.type, status: 'failed' });
     metrics.workflowTaskDuration.observe({ task_type: planned.type, status: 'failed' }, durationMs / 1000);
     return { task, error, message, permanent: isPermanent(error) && !(error instanceof RetryableError) };

@@ -71,8 +71,10 @@ export function createSideEffectLedger(deps: { prisma: PrismaClient; metrics: Me
         metrics.sideEffects.inc({ kind: spec.kind, outcome: 'performed' });
         return { performed: true, result };
       } catch (error) {
-        await prisma.sideEffect.update({
-          where: { key: spec.key },
+        // Only a call still in flight can fail: a run that lost its lock must not mark failed what its
+        // successor has since completed.
+        await prisma.sideEffect.updateMany({
+          where: { key: spec.key, status: 'started' },
           data: { status: 'failed', error: error instanceof Error ? error.message : String(error) },
         });
         metrics.sideEffects.inc({ kind: spec.kind, outcome: 'failed' });

@@ -1,6 +1,17 @@
 // Env parsing shared by every app: each app extends `baseConfigSchema` in its own config.ts and
 // calls `parseConfig` once in main.ts; nothing else reads process.env.
 import { z } from 'zod';
+import { CONFIG_FILE_ENV, readConfigFile } from './config-file.js';
+
+export {
+  CONFIG_FILE_ENV,
+  CONFIG_FILE_SETTINGS,
+  GITHUB_WEBHOOK_PATHS,
+  payloadSize,
+  readConfigFile,
+  type ConfigFileResult,
+  type ConfigFileSetting,
+} from './config-file.js';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'debug', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -65,15 +76,57 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses env against a schema, naming every bad key at once. Empty strings count as unset. */
+/** Where the values loadConfigSources took from the config file came from: env key -> path in the file. */
+const fileOrigins = new WeakMap<object, { file: string; paths: Record<string, string> }>();
+
+/**
+ * The settings an app validates: env over the JSON file WEBHOOK_CONFIG_FILE names (if set), over the
+ * schema's defaults (applied later, by the schema). The file's settings arrive as the env strings they stand
+ * for; empty env values count as unset. A file that cannot be read or does not fit is a ConfigError naming
+ * it. Passing the result in again returns it as it is (the file is read once).
+ */
+export function loadConfigSources(env: Record<string, string | undefined>): Readonly<Record<string, string>> {
+  if (fileOrigins.has(env)) return env as Readonly<Record<string, string>>;
+  const present = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  );
+  const path = present[CONFIG_FILE_ENV];
+  if (path === undefined) return present;
+  const read = readConfigFile(path);
+  if (!read.ok) throw new ConfigError(read.issues);
+  const merged = Object.freeze({ ...read.env, ...present });
+  const paths = Object.fromEntries(Object.entries(read.origins).filter(([key]) => !Object.hasOwn(present, key)));
+  fileOrigins.set(merged, { file: read.file, paths });
+  return merged;
+}
+
+/**
+ * `KEY` (or `KEY.nested.path`), followed by where in the config file its value came from when it did:
+ * `WEBHOOK_PORT (webhook.server.port in /etc/hookfleet/webhook_config.json)`. `env` is loadConfigSources's result.
+ */
+export function describeConfigKey(env: object, keyPath: string): string {
+  const origin = fileOrigins.get(env);
+  const path = origin?.paths[keyPath.split('.')[0] ?? ''];
+  return origin && path ? `${keyPath} (${path} in ${origin.file})` : keyPath;
+}
+
+/**
+ * Parses env (and the config file it names, see loadConfigSources) against a schema, naming every bad key at
+ * once. Empty strings count as unset.
+ */
 export function parseConfig<Schema extends z.ZodType>(
   schema: Schema,
   env: Record<string, string | undefined>,
 ): z.infer<Schema> {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const result = schema.safeParse(present);
+  const sources = loadConfigSources(env);
+  const result = schema.safeParse(sources);
   if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+    throw new ConfigError(
+      result.error.issues.map(
+        (issue) =>
+          `${issue.path.length > 0 ? describeConfigKey(sources, issue.path.join('.')) : '(root)'}: ${issue.message}`,
+      ),
+    );
   }
   return result.data;
 }

@@ -11,16 +11,51 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
+/** Extended-protocol messages that leave a sequence open until the client's Sync. */
+const SEQUENCE_MESSAGES = new Set(['P', 'B', 'D', 'E', 'C', 'H'].map((type) => type.charCodeAt(0)));
+
+/**
+ * pglite-socket queues each wire message on its own and switches connections between messages unless
+ * the session is in a transaction, so one connection's Parse can land between another's Parse and Bind
+ * ("bind message supplies 4 parameters, but prepared statement requires 5") once several connections
+ * query at once. This view of the database reports an unfinished Parse..Sync sequence as a transaction,
+ * which keeps the queue on that connection until its Sync.
+ */
+function keepingSequencesTogether(db: PGlite): PGlite {
+  let sequenceOpen = false;
+  return new Proxy(db, {
+    get(target, property, receiver) {
+      if (property === 'isInTransaction') return () => sequenceOpen || target.isInTransaction();
+      if (property === 'execProtocolRawStream') {
+        return (message: Uint8Array, options: Parameters<PGlite['execProtocolRawStream']>[1]) => {
+          sequenceOpen = SEQUENCE_MESSAGES.has(message[0] ?? 0);
+          return target.execProtocolRawStream(message, options);
+        };
+      }
+      // The server's own ROLLBACK for a connection that went away mid-transaction ends any sequence too.
+      if (property === 'exec') {
+        return (...args: Parameters<PGlite['exec']>) => {
+          sequenceOpen = false;
+          return target.exec(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 /**
  * An in-memory (or `dataDir`) Postgres. PGlite is one session; the socket server multiplexes client
- * connections onto it and keeps an open transaction on the connection that began it.
+ * connections onto it and keeps an open transaction (and, here, an open Parse..Sync sequence) on the
+ * connection that began it.
  */
 export async function startEmbeddedPostgres(
   options: { port?: number; dataDir?: string; maxConnections?: number } = {},
 ): Promise<RunningService> {
   const db = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
   const server = new PGLiteSocketServer({
-    db,
+    db: keepingSequencesTogether(db),
     host: '127.0.0.1',
     port: options.port ?? 0,
     maxConnections: options.maxConnections ?? 32,

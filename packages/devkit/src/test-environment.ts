@@ -30,7 +30,7 @@ export async function createTestEnvironment(options: {
       DATABASE_URL: database.url,
       REDIS_URL: options.redisUrl,
       QUEUE_PREFIX: prefix,
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent',
       NODE_ENV: 'test',
       // Two retries and a short backoff keep dead-letter tests quick.
       JOB_MAX_RETRIES: '2',

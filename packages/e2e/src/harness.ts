@@ -1,6 +1,8 @@
 // Starts a whole Hookfleet (ingress, worker, admin) in this process on port 0, against the test file's
-// own database and Redis prefix, plus a real local HTTP server standing in for AgentAPI.
+// own database and Redis prefix, plus real local HTTP servers standing in for its downstreams.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { adminConfigSchema, startAdmin, type RunningAdmin } from '@hookfleet/admin';
@@ -19,24 +21,50 @@ export interface RecordedRequest {
   method: string;
   url: string;
   headers: IncomingMessage['headers'];
+  /** The JSON body parsed; a body that is not JSON as its text; null when empty. */
   body: unknown;
+  /** The exact bytes received, as UTF-8 (what a signature is computed over). */
+  rawBody: string;
 }
 
 export interface FakeAnswer {
   status: number;
-  body: unknown;
+  /** Sent as JSON, unless `text` is given. */
+  body?: unknown;
   headers?: Record<string, string>;
+  /** Sent as it is (text/plain unless `headers` say otherwise) instead of `body` as JSON, e.g. Slack's "ok". */
+  text?: string;
 }
 
-/** A real HTTP server playing AgentAPI; `respond` decides each answer (and may delay it). */
+export type Responder = (request: RecordedRequest) => Promise<FakeAnswer> | FakeAnswer;
+
+function parseBody(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A real HTTP server playing a downstream (AgentAPI by default: pass `respond` to play another);
+ * it records every request and `respond` decides each answer (and may delay it).
+ */
 export class FakeAgentApi {
   readonly requests: RecordedRequest[] = [];
-  respond: (request: RecordedRequest) => Promise<FakeAnswer> | FakeAnswer = (request) => ({
-    status: 201,
-    body: { id: `agent-${this.requests.indexOf(request) + 1}`, url: 'https://agent.example/tasks/1' },
-  });
+  respond: Responder;
   private server: Server | undefined;
   url = '';
+
+  constructor(respond?: Responder) {
+    this.respond =
+      respond ??
+      ((request) => ({
+        status: 201,
+        body: { id: `agent-${this.requests.indexOf(request) + 1}`, url: 'https://agent.example/tasks/1' },
+      }));
+  }
 
   async start(): Promise<this> {
     this.server = createServer(async (req, res) => {
@@ -47,13 +75,15 @@ export class FakeAgentApi {
         method: req.method ?? '',
         url: req.url ?? '',
         headers: req.headers,
-        body: text ? JSON.parse(text) : null,
+        body: parseBody(text),
+        rawBody: text,
       };
       this.requests.push(request);
       const answer = await this.respond(request);
+      const contentType = answer.text === undefined ? 'application/json' : 'text/plain';
       res
-        .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
-        .end(JSON.stringify(answer.body));
+        .writeHead(answer.status, { 'content-type': contentType, ...answer.headers })
+        .end(answer.text ?? JSON.stringify(answer.body));
     });
     this.server.listen(0, '127.0.0.1');
     await once(this.server, 'listening');
@@ -67,6 +97,9 @@ export class FakeAgentApi {
   }
 }
 
+/** The same class under the name that says what it is for any downstream (Codegen, MAS, Slack...). */
+export { FakeAgentApi as FakeDownstream };
+
 export interface Stack {
   ingress: RunningIngress;
   worker: RunningWorker;
@@ -77,7 +110,13 @@ export interface Stack {
 
 export async function startStack(
   env: TestEnvironment['env'],
-  options: { agentApiUrl?: string; worker?: Record<string, string> } = {},
+  options: {
+    agentApiUrl?: string;
+    /** Extra env of each app, over the defaults. */
+    worker?: Record<string, string>;
+    ingress?: Record<string, string>;
+    admin?: Record<string, string>;
+  } = {},
 ): Promise<Stack> {
   const ingress = await startIngress(
     parseConfig(ingressConfigSchema, {
@@ -85,6 +124,7 @@ export async function startStack(
       WEBHOOK_PORT: '0',
       WEBHOOK_HOST: '127.0.0.1',
       GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      ...options.ingress,
     }),
   );
   const worker = await startWorker(
@@ -98,7 +138,13 @@ export async function startStack(
     }),
   );
   const admin = await startAdmin(
-    parseConfig(adminConfigSchema, { ...env, ADMIN_PORT: '0', ADMIN_HOST: '127.0.0.1', ADMIN_API_TOKEN: ADMIN_TOKEN }),
+    parseConfig(adminConfigSchema, {
+      ...env,
+      ADMIN_PORT: '0',
+      ADMIN_HOST: '127.0.0.1',
+      ADMIN_API_TOKEN: ADMIN_TOKEN,
+      ...options.admin,
+    }),
   );
   const prisma = createPrismaClient(env.DATABASE_URL, { poolMax: 2 });
   return {
@@ -127,6 +173,8 @@ export interface Delivery {
   /** Send these bytes instead of JSON.stringify(payload). */
   rawBody?: string;
   headers?: Record<string, string>;
+  /** Where to post: a source's URL (/webhooks/github/<source id>); the built-in GitHub source by default. */
+  path?: string;
 }
 
 export async function deliver(
@@ -135,7 +183,7 @@ export async function deliver(
 ): Promise<{ status: number; body: Record<string, unknown>; deliveryId: string }> {
   const deliveryId = delivery.deliveryId ?? `00000000-0000-4000-8000-${String(++deliveryCounter).padStart(12, '0')}`;
   const body = delivery.rawBody ?? JSON.stringify(delivery.payload);
-  const response = await fetch(`${ingressUrl}/webhooks/github`, {
+  const response = await fetch(`${ingressUrl}${delivery.path ?? '/webhooks/github'}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -160,13 +208,19 @@ export async function adminGet<T = Record<string, unknown>>(
   return { status: response.status, body: (await response.json()) as T };
 }
 
+/** POSTs to the admin API; `body`, when given, is sent as JSON. */
 export async function adminPost<T = Record<string, unknown>>(
   adminUrl: string,
   path: string,
+  body?: unknown,
 ): Promise<{ status: number; body: T }> {
   const response = await fetch(`${adminUrl}${path}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as T };
 }
@@ -180,4 +234,15 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, what: stri
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** A worker as production runs it: its own process and main(), stdout and stderr piped. */
+export function spawnWorkerProcess(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--conditions=@hookfleet/source', '--import', 'tsx', 'apps/worker/src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, WORKER_HEALTH_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }

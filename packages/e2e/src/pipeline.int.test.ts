@@ -60,11 +60,16 @@ beforeEach(() => {
   });
 });
 
+/**
+ * The event in `status` with its job settled too: the worker records the outcome in Postgres just before
+ * BullMQ records it in Redis, so for a moment the row is final and the job is not.
+ */
 async function eventWhen(eventId: string, status: string): Promise<EventBody> {
+  const settled = status === 'dead' ? 'failed' : 'completed';
   return waitFor(async () => {
     const { body } = await adminGet<EventBody>(stack.admin.url, `/api/v1/events/${eventId}`);
-    return body.status === status ? body : undefined;
-  }, `event ${eventId} to be ${status}`);
+    return body.status === status && body.job?.state === settled ? body : undefined;
+  }, `event ${eventId} to be ${status} with its job ${settled}`);
 }
 
 async function failedJobIds(): Promise<string[]> {

@@ -1,8 +1,7 @@
 // SIGTERM during a job: the worker stops taking jobs, finishes the running one, exits 0, and nothing is
 // lost: a delivery that arrives meanwhile waits in Redis for the next worker.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '@hookfleet/config';
 import type { TestEnvironment } from '@hookfleet/devkit';
@@ -10,9 +9,7 @@ import { ingressConfigSchema, startIngress, type RunningIngress } from '@hookfle
 import { startWorker, workerConfigSchema } from '@hookfleet/worker';
 import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
 import { githubExample } from './fixtures.js';
-import { FakeAgentApi, WEBHOOK_SECRET, deliver, testEnvironment, waitFor } from './harness.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+import { FakeAgentApi, WEBHOOK_SECRET, deliver, spawnWorkerProcess, testEnvironment, waitFor } from './harness.js';
 
 let environment: TestEnvironment;
 let agentApi: FakeAgentApi;
@@ -42,16 +39,10 @@ afterAll(async () => {
 
 /** The worker as production runs it: its own process, its own main(). */
 function spawnWorker(): ChildProcess {
-  return spawn(process.execPath, ['--conditions=@hookfleet/source', '--import', 'tsx', 'apps/worker/src/main.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      ...environment.env,
-      WORKER_HEALTH_PORT: '0',
-      AGENTAPI_BASE_URL: agentApi.url,
-      WORKER_SHUTDOWN_TIMEOUT_MS: '20000',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return spawnWorkerProcess({
+    ...environment.env,
+    AGENTAPI_BASE_URL: agentApi.url,
+    WORKER_SHUTDOWN_TIMEOUT_MS: '20000',
   });
 }
 

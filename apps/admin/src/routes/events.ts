@@ -42,7 +42,10 @@ export function eventRoutes(deps: RedispatchDeps): Router {
     const { id } = parseInput(idParams, req.params);
     const event = await deps.prisma.webhookEvent.findUnique({
       where: { id },
-      include: { tasks: { include: { executions: { orderBy: { startedAt: 'asc' } } }, orderBy: { createdAt: 'asc' } } },
+      include: {
+        tasks: { include: { executions: { orderBy: { startedAt: 'asc' } } }, orderBy: { createdAt: 'asc' } },
+        forwardAttempts: { orderBy: [{ generation: 'asc' }, { attempt: 'asc' }] },
+      },
     });
     if (!event) throw new AppError(404, 'event_not_found', `no event ${id}`);
     const job = event.jobId ? await deps.queues[event.queue as QueueName].getJob(event.jobId) : undefined;
@@ -54,6 +57,16 @@ export function eventRoutes(deps: RedispatchDeps): Router {
       payload: event.payload,
       normalized: event.normalized,
       validation: event.validation,
+      transformed: event.transformed,
+      forward_attempts: event.forwardAttempts.map((attempt) => ({
+        generation: attempt.generation,
+        attempt: attempt.attempt,
+        url: attempt.url,
+        status_code: attempt.statusCode,
+        error_message: attempt.error,
+        duration_ms: attempt.durationMs,
+        created_at: attempt.createdAt,
+      })),
       tasks: event.tasks.map((task) => ({ ...taskView(task), executions: task.executions.map(executionView) })),
       job: job
         ? {

@@ -1,0 +1,62 @@
+// Workflows: the pull requests, branches and commits events were correlated into, with their events in
+// delivery order and their tasks.
+import { Router } from 'express';
+import { z } from 'zod';
+import { WorkflowKind, WorkflowState, type Prisma, type PrismaClient } from '@hookfleet/db';
+import { AppError } from '@hookfleet/http';
+import { eventSummary, taskView, workflowView } from '../serializers.js';
+import { parseInput } from '../validation.js';
+import { idParams, pagination } from './shared.js';
+
+const listQuery = pagination.extend({
+  state: z.enum(WorkflowState).optional(),
+  kind: z.enum(WorkflowKind).optional(),
+  repository: z.string().min(1).optional(),
+  pr_number: z.coerce.number().int().positive().optional(),
+});
+
+export function workflowRoutes(deps: { prisma: PrismaClient }): Router {
+  const router = Router();
+
+  router.get('/api/v1/workflows', async (req, res) => {
+    const query = parseInput(listQuery, req.query);
+    const where: Prisma.WorkflowWhereInput = {
+      state: query.state,
+      kind: query.kind,
+      repository: query.repository,
+      prNumber: query.pr_number,
+    };
+    const [workflows, total] = await Promise.all([
+      deps.prisma.workflow.findMany({
+        where,
+        orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
+        take: query.limit,
+        skip: query.offset,
+      }),
+      deps.prisma.workflow.count({ where }),
+    ]);
+    res.json({ data: workflows.map(workflowView), pagination: { limit: query.limit, offset: query.offset, total } });
+  });
+
+  router.get('/api/v1/workflows/:id', async (req, res) => {
+    const { id } = parseInput(idParams, req.params);
+    const workflow = await deps.prisma.workflow.findUnique({
+      where: { id },
+      include: {
+        events: {
+          orderBy: { sequence: 'asc' },
+          omit: { payload: true, headers: true, normalized: true, transformed: true },
+        },
+        tasks: { orderBy: { createdAt: 'asc' } },
+      },
+    });
+    if (!workflow) throw new AppError(404, 'workflow_not_found', `no workflow ${id}`);
+    res.json({
+      ...workflowView(workflow),
+      events: workflow.events.map(eventSummary),
+      tasks: workflow.tasks.map(taskView),
+    });
+  });
+
+  return router;
+}

@@ -17,6 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAS_CALLBACK_PATH } from './routes/mas-callback.js';
 import { adminConfigSchema } from './config.js';
+import { createTokenStore } from './auth.js';
 import { createAdminServer } from './server.js';
 
 const TOKEN = 'admin-test-token-0123456789';
@@ -43,6 +44,8 @@ beforeAll(async () => {
     retryPolicy: retryPolicyOf(config),
     logger,
   });
+  const tokens = createTokenStore(clients.prisma);
+  await tokens.bootstrap(config.ADMIN_API_TOKEN);
   app = createAdminServer({
     config,
     prisma: clients.prisma,
@@ -50,6 +53,7 @@ beforeAll(async () => {
     logger,
     metrics: createMetrics('admin'),
     checks: clients.checks,
+    tokens,
   });
   server = await listen(app, 0, '127.0.0.1');
 

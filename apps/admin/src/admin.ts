@@ -2,6 +2,7 @@ import { listen } from '@hookfleet/http';
 import { createLogger, createMetrics, type Logger } from '@hookfleet/observability';
 import { closeEventQueues, createEventQueues, openClients, retryPolicyOf } from '@hookfleet/queue';
 import type { AdminConfig } from './config.js';
+import { createTokenStore } from './auth.js';
 import { createAdminServer } from './server.js';
 
 export interface RunningAdmin {
@@ -20,7 +21,17 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
     retryPolicy: retryPolicyOf(config),
     logger,
   });
-  const app = createAdminServer({ config, prisma: clients.prisma, queues, logger, metrics, checks: clients.checks });
+  const tokens = createTokenStore(clients.prisma);
+  await tokens.bootstrap(config.ADMIN_API_TOKEN);
+  const app = createAdminServer({
+    config,
+    prisma: clients.prisma,
+    queues,
+    logger,
+    metrics,
+    checks: clients.checks,
+    tokens,
+  });
   const server = await listen(app, config.ADMIN_PORT, config.ADMIN_HOST);
   logger.info('admin listening', { url: server.url });
   return {

@@ -1,23 +1,127 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { RequestHandler } from 'express';
+// Admin API authentication and authorization. Tokens are random, shown once and stored as SHA-256 (they
+// carry 256 bits, so a slow hash adds nothing); ADMIN_API_TOKEN is kept as the bootstrap admin token. One
+// policy decides the least role of every route, so a route added tomorrow is covered the day it is added.
+import { createHash, randomBytes } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { ApiRole, PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+export const ROLES = ['viewer', 'operator', 'admin'] as const satisfies readonly ApiRole[];
+const RANK: Record<ApiRole, number> = { viewer: 1, operator: 2, admin: 3 };
 
-/** Authorization: Bearer <token>, compared in constant time (digests make the lengths equal). */
-export function requireBearerToken(token: string): RequestHandler {
-  const expected = digest(token);
-  return (req, _res, next) => {
-    const header = req.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match?.[1]) {
-      next(new AppError(401, 'missing_token', 'Authorization: Bearer <token> is required'));
-      return;
+export interface Principal {
+  tokenId: string;
+  name: string;
+  role: ApiRole;
+}
+
+/** The least role a request needs: reads are for viewers, changes for operators, tokens, audit and source changes for admins. */
+export function requiredRole(method: string, path: string): ApiRole {
+  const reading = method === 'GET' || method === 'HEAD';
+  if (path.startsWith('/api/v1/tokens') || path.startsWith('/api/v1/audit')) return 'admin';
+  if (path.startsWith('/api/v1/sources')) return reading ? 'viewer' : 'admin';
+  return reading ? 'viewer' : 'operator';
+}
+
+export const hasRole = (principal: Principal, role: ApiRole) => RANK[principal.role] >= RANK[role];
+
+const TOKEN_PREFIX = 'hf_';
+const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+const BOOTSTRAP_NAME = 'bootstrap (ADMIN_API_TOKEN)';
+/** A revoked token stops working on every replica within this. */
+const CACHE_TTL_MS = 5000;
+const LAST_USED_INTERVAL_MS = 60_000;
+
+export interface TokenStore {
+  issue(input: {
+    name: string;
+    role: ApiRole;
+    createdBy: string;
+    expiresAt?: Date;
+  }): Promise<{ token: string; id: string }>;
+  resolve(token: string): Promise<Principal | null>;
+  /** Makes ADMIN_API_TOKEN the bootstrap admin token (replacing an earlier value of it). */
+  bootstrap(token: string): Promise<void>;
+}
+
+export function createTokenStore(prisma: PrismaClient, now: () => Date = () => new Date()): TokenStore {
+  const cache = new Map<string, { principal: Principal | null; at: number }>();
+  const lastMarked = new Map<string, number>();
+
+  return {
+    async issue({ name, role, createdBy, expiresAt }) {
+      const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+      const row = await prisma.apiToken.create({
+        data: { name, role, createdBy, expiresAt, tokenHash: hashOf(token), prefix: token.slice(0, 10) },
+        select: { id: true },
+      });
+      return { token, id: row.id };
+    },
+
+    async resolve(token) {
+      const hash = hashOf(token);
+      const cached = cache.get(hash);
+      const at = now().getTime();
+      if (cached && at - cached.at < CACHE_TTL_MS) return cached.principal;
+      const row = await prisma.apiToken.findUnique({ where: { tokenHash: hash } });
+      const usable = row && !row.revokedAt && (!row.expiresAt || row.expiresAt.getTime() > at);
+      const principal = usable ? { tokenId: row.id, name: row.name, role: row.role } : null;
+      if (cache.size > 10_000) cache.clear();
+      cache.set(hash, { principal, at });
+      if (principal && at - (lastMarked.get(principal.tokenId) ?? 0) > LAST_USED_INTERVAL_MS) {
+        lastMarked.set(principal.tokenId, at);
+        await prisma.apiToken.update({ where: { id: principal.tokenId }, data: { lastUsedAt: now() } });
+      }
+      return principal;
+    },
+
+    async bootstrap(token) {
+      const data = { role: 'admin' as const, tokenHash: hashOf(token), prefix: token.slice(0, 4), revokedAt: null };
+      await prisma.apiToken.upsert({
+        where: { name: BOOTSTRAP_NAME },
+        create: { name: BOOTSTRAP_NAME, createdBy: 'env', ...data },
+        update: data,
+      });
+    },
+  };
+}
+
+export const principalOf = (res: Response): Principal => {
+  const principal = (res.locals as { principal?: Principal }).principal;
+  if (!principal) throw new Error('request not authenticated');
+  return principal;
+};
+
+/**
+ * Authenticates with `Authorization: Bearer <token>` or, for browsers, a session (see sessions.ts), then
+ * checks the route's role. 401 without a valid credential, 403 with one whose role is too low.
+ */
+export function authenticate(deps: {
+  tokens: TokenStore;
+  session?: (req: Request) => Promise<Principal | null>;
+}): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const header = req.headers.authorization;
+      let principal: Principal | null = null;
+      if (typeof header === 'string') {
+        const match = /^Bearer\s+(\S+)$/i.exec(header);
+        if (!match?.[1]) throw new AppError(401, 'missing_token', 'Authorization: Bearer <token> is required');
+        principal = await deps.tokens.resolve(match[1]);
+        if (!principal) throw new AppError(401, 'invalid_token', 'the bearer token is not valid');
+      } else {
+        principal = (await deps.session?.(req)) ?? null;
+        if (!principal) throw new AppError(401, 'missing_token', 'Authorization: Bearer <token> is required');
+      }
+      const needed = requiredRole(req.method, req.path);
+      if (!hasRole(principal, needed)) {
+        (res.locals as { principal?: Principal }).principal = principal;
+        throw new AppError(403, 'insufficient_role', `this needs the ${needed} role; the token is ${principal.role}`);
+      }
+      (res.locals as { principal?: Principal }).principal = principal;
+      next();
+    } catch (error) {
+      next(error);
     }
-    if (!timingSafeEqual(digest(match[1]), expected)) {
-      next(new AppError(401, 'invalid_token', 'the bearer token is not valid'));
-      return;
-    }
-    next();
   };
 }

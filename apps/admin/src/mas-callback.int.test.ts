@@ -15,6 +15,7 @@ import {
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminConfigSchema, type AdminConfig } from './config.js';
+import { createTokenStore } from './auth.js';
 import { createAdminServer } from './server.js';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -42,6 +43,8 @@ beforeAll(async () => {
     retryPolicy: retryPolicyOf(config),
     logger,
   });
+  const tokens = createTokenStore(clients.prisma);
+  await tokens.bootstrap(config.ADMIN_API_TOKEN);
   const appWith = (appConfig: AdminConfig) =>
     createAdminServer({
       config: appConfig,
@@ -50,6 +53,7 @@ beforeAll(async () => {
       logger,
       metrics: createMetrics('admin'),
       checks: clients.checks,
+      tokens,
     });
   server = await listen(appWith(config), 0, '127.0.0.1');
   unconfiguredServer = await listen(appWith({ ...config, MAS_CALLBACK_SECRET: undefined }), 0, '127.0.0.1');

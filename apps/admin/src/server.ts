@@ -10,7 +10,8 @@ import {
 } from '@hookfleet/http';
 import type { Logger, Metrics } from '@hookfleet/observability';
 import { queueDepths, type EventQueues } from '@hookfleet/queue';
-import { requireBearerToken } from './auth.js';
+import { authenticate, type TokenStore } from './auth.js';
+import { auditTrail } from './audit.js';
 import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
 import type { AdminConfig } from './config.js';
 import { createSecretBox } from '@hookfleet/sources';
@@ -19,6 +20,7 @@ import { eventRoutes } from './routes/events.js';
 import { masCallbackRoutes } from './routes/mas-callback.js';
 import { sourceRoutes } from './routes/sources.js';
 import { taskRoutes } from './routes/tasks.js';
+import { tokenRoutes } from './routes/tokens.js';
 import { workflowRoutes } from './routes/workflows.js';
 
 export interface AdminDeps {
@@ -28,6 +30,7 @@ export interface AdminDeps {
   logger: Logger;
   metrics: Metrics;
   checks: Record<string, HealthCheck>;
+  tokens: TokenStore;
 }
 
 export function createAdminServer(deps: AdminDeps): Express {
@@ -45,13 +48,15 @@ export function createAdminServer(deps: AdminDeps): Express {
     }),
   );
   app.use(masCallbackRoutes({ prisma: deps.prisma, secret: deps.config.MAS_CALLBACK_SECRET, logger: deps.logger }));
-  // Everything below needs the admin token.
-  app.use(requireBearerToken(deps.config.ADMIN_API_TOKEN));
+  // Everything below needs a token (or a browser session) with the route's role; changes are audited.
+  app.use(auditTrail(deps));
+  app.use(authenticate({ tokens: deps.tokens }));
+  app.use(express.json({ limit: '100kb' }));
+  app.use(tokenRoutes(deps));
   app.use(eventRoutes(deps));
   app.use(taskRoutes(deps));
   app.use(workflowRoutes(deps));
   app.use(
-    express.json({ limit: '100kb' }),
     sourceRoutes({
       prisma: deps.prisma,
       box: deps.config.SOURCE_SECRETS_KEY ? createSecretBox(deps.config.SOURCE_SECRETS_KEY) : null,

@@ -9,5 +9,6 @@ export {
   WorkflowKind,
   WorkflowState,
   SideEffectStatus,
+  ApiRole,
 } from './generated/prisma/client.js';
-export type { WebhookEvent, WorkflowTask, TaskExecution, Workflow, SideEffect } from './generated/prisma/client.js';
+export type { WebhookEvent, WorkflowTask, TaskExecution, Workflow, SideEffect, ApiToken, AuditLog } from './generated/prisma/client.js';

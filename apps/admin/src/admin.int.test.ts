@@ -1,94 +1,76 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import { parseConfig } from '@hookfleet/config';
+import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
 import type { TestEnvironment } from '@hookfleet/devkit';
 import { testEnvironment } from '@hookfleet/devkit/vitest';
-import { listen, type RunningServer } from '@hookfleet/http';
-import { createLogger, createMetrics } from '@hookfleet/observability';
-import {
-  QUEUE_NAMES,
-  closeEventQueues,
-  createEventQueues,
-  openClients,
-  retryPolicyOf,
-  type Clients,
-  type EventQueues,
-} from '@hookfleet/queue';
+import { QUEUE_NAMES } from '@hookfleet/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAdmin, type RunningAdmin } from './admin.js';
 import { MAS_CALLBACK_PATH } from './routes/mas-callback.js';
 import { adminConfigSchema } from './config.js';
-import { createTokenStore } from './auth.js';
-import { createAdminServer } from './server.js';
+import { routesOf } from './testing/routes-of.js';
+import { SIGN_IN_PATHS } from './sessions.js';
 
 const TOKEN = 'admin-test-token-0123456789';
 const PUBLIC_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
 let environment: TestEnvironment;
-let clients: Clients;
-let queues: EventQueues;
+let prisma: PrismaClient;
 let app: Express;
-let server: RunningServer;
+let server: RunningAdmin;
 
 beforeAll(async () => {
   environment = await testEnvironment();
-  const config = parseConfig(adminConfigSchema, {
-    ...environment.env,
-    ADMIN_API_TOKEN: TOKEN,
-    SOURCE_SECRETS_KEY: randomBytes(32).toString('base64'),
-  });
-  const logger = createLogger({ service: 'admin', level: 'silent' });
-  clients = openClients(config, { logger, redisRole: 'producer' });
-  queues = createEventQueues({
-    connection: clients.redis,
-    prefix: config.QUEUE_PREFIX,
-    retryPolicy: retryPolicyOf(config),
-    logger,
-  });
-  const tokens = createTokenStore(clients.prisma);
-  await tokens.bootstrap(config.ADMIN_API_TOKEN);
-  app = createAdminServer({
-    config,
-    prisma: clients.prisma,
-    queues,
-    logger,
-    metrics: createMetrics('admin'),
-    checks: clients.checks,
-    tokens,
-  });
-  server = await listen(app, 0, '127.0.0.1');
+  server = await startAdmin(
+    parseConfig(adminConfigSchema, {
+      ...environment.env,
+      ADMIN_PORT: '0',
+      ADMIN_HOST: '127.0.0.1',
+      ADMIN_API_TOKEN: TOKEN,
+      SOURCE_SECRETS_KEY: randomBytes(32).toString('base64'),
+    }),
+  );
+  app = server.app;
+  prisma = createPrismaClient(environment.env.DATABASE_URL, { poolMax: 2 });
 
   // Three events and one task to filter.
   const base = { provider: 'github', headers: {}, payload: {}, bodySha256: 'x', hookId: '1' };
-  const [opened] = await Promise.all([
-    clients.prisma.webhookEvent.create({
-      data: {
-        ...base,
-        deliveryId: 'a',
-        eventType: 'pull_request',
-        action: 'opened',
-        repository: 'octo/one',
-        queue: 'validation',
-        status: 'processed',
-      },
-    }),
-    clients.prisma.webhookEvent.create({
-      data: {
-        ...base,
-        deliveryId: 'b',
-        eventType: 'push',
-        repository: 'octo/two',
-        queue: 'deployment',
-        status: 'dead',
-        lastError: 'boom',
-      },
-    }),
-    clients.prisma.webhookEvent.create({
-      data: { ...base, deliveryId: 'c', eventType: 'ping', queue: 'default', status: 'queued' },
-    }),
+  // One after the other: the list is in delivery order.
+  const [opened] = await inOrder([
+    () =>
+      prisma.webhookEvent.create({
+        data: {
+          ...base,
+          deliveryId: 'a',
+          eventType: 'pull_request',
+          action: 'opened',
+          payload: { action: 'opened', pull_request: { number: 7, draft: false } },
+          repository: 'octo/one',
+          queue: 'validation',
+          status: 'processed',
+        },
+      }),
+    () =>
+      prisma.webhookEvent.create({
+        data: {
+          ...base,
+          deliveryId: 'b',
+          eventType: 'push',
+          repository: 'octo/two',
+          queue: 'deployment',
+          status: 'dead',
+          lastError: 'boom',
+        },
+      }),
+    () =>
+      prisma.webhookEvent.create({
+        data: { ...base, deliveryId: 'c', eventType: 'ping', queue: 'default', status: 'queued' },
+      }),
   ]);
-  await clients.prisma.workflowTask.create({
+  await prisma.workflowTask.create({
     data: {
-      eventId: opened.id,
+      eventId: opened!.id,
       generation: 0,
       taskType: 'pull_request_analysis',
       status: 'completed',
@@ -101,31 +83,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.close();
-  if (queues) await closeEventQueues(queues);
-  await clients?.close();
+  await server?.stop();
+  await prisma?.$disconnect();
   await environment?.cleanup();
 });
 
-interface RouteEntry {
-  method: string;
-  path: string;
-}
-
-/** Every route the app serves, read from Express's router (nested routers included). */
-function routesOf(expressApp: Express): RouteEntry[] {
-  type Layer = { route?: { path: string | string[]; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
-  const walk = (stack: Layer[]): RouteEntry[] =>
-    stack.flatMap((layer) => {
-      if (layer.route) {
-        const paths = Array.isArray(layer.route.path) ? layer.route.path : [layer.route.path];
-        return paths.flatMap((path) =>
-          Object.keys(layer.route!.methods).map((method) => ({ method: method.toUpperCase(), path })),
-        );
-      }
-      return layer.handle?.stack ? walk(layer.handle.stack) : [];
-    });
-  return walk((expressApp as unknown as { router: { stack: Layer[] } }).router.stack);
+async function inOrder<T>(steps: Array<() => Promise<T>>): Promise<T[]> {
+  const results: T[] = [];
+  for (const step of steps) results.push(await step());
+  return results;
 }
 
 const concrete = (path: string) => path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000001');
@@ -141,8 +107,11 @@ async function call(method: string, path: string, token?: string) {
 
 describe('auth', () => {
   it('refuses every non-public route without a token and with a wrong one', async () => {
-    // The MAS callback is authenticated by MAS's signature instead (mas-callback.int.test.ts).
-    const routes = routesOf(app).filter((route) => !PUBLIC_PATHS.has(route.path) && route.path !== MAS_CALLBACK_PATH);
+    // The MAS callback has its own signature check; sign-in is where a browser gets its credential.
+    const routes = routesOf(app).filter(
+      (route) =>
+        !PUBLIC_PATHS.has(route.path) && route.path !== MAS_CALLBACK_PATH && !SIGN_IN_PATHS.includes(route.path),
+    );
     // The API's own routes must all be found, or this test would pass by enumerating nothing.
     expect(routes.map((route) => `${route.method} ${route.path}`)).toEqual(
       expect.arrayContaining([
@@ -191,14 +160,30 @@ describe('events', () => {
     expect(await filtered('status=dead')).toEqual(['b']);
     expect(await filtered('repository=octo/one')).toEqual(['a']);
     expect(await filtered('status=processed&event_type=push')).toEqual([]);
-    expect(await filtered('limit=2&offset=2')).toHaveLength(1);
+    // Payload fields: a number, a string, and one that matches nothing.
+    expect(await filtered('payload.pull_request.number=7')).toEqual(['a']);
+    expect(await filtered('payload.action=opened&payload.pull_request.draft=false')).toEqual(['a']);
+    expect(await filtered('payload.pull_request.number=8')).toEqual([]);
+  });
+
+  it('pages with a cursor, newest first, without repeats or gaps', async () => {
+    const page = async (query: string) =>
+      (await call('GET', `/api/v1/events?${query}`, TOKEN)).body as {
+        data: Array<{ delivery_id: string }>;
+        pagination: { next_cursor: string | null };
+      };
+    const first = await page('limit=2');
+    expect(first.data.map((event) => event.delivery_id)).toEqual(['c', 'b']);
+    const second = await page(`limit=2&cursor=${first.pagination.next_cursor}`);
+    expect(second.data.map((event) => event.delivery_id)).toEqual(['a']);
+    expect(second.pagination.next_cursor).toBeNull();
   });
 
   it('answers 400 naming the field for an out-of-range page or an unknown status', async () => {
-    for (const query of ['limit=0', 'limit=1001', 'offset=-1', 'limit=abc', 'status=exploded']) {
+    for (const query of ['limit=0', 'limit=1001', 'cursor=-1', 'limit=abc', 'status=exploded', 'since=yesterday']) {
       const answer = await call('GET', `/api/v1/events?${query}`, TOKEN);
       expect(answer, query).toMatchObject({ status: 400, body: { code: 'invalid_request', status_code: 400 } });
-      expect(JSON.stringify((answer.body as { details: unknown }).details)).toMatch(/limit|offset|status/);
+      expect(JSON.stringify((answer.body as { details: unknown }).details)).toMatch(/limit|cursor|status|since/);
     }
   });
 
@@ -211,7 +196,7 @@ describe('events', () => {
   });
 
   it('refuses to reprocess an event that is still on its way', async () => {
-    const queued = await clients.prisma.webhookEvent.findFirstOrThrow({ where: { deliveryId: 'c' } });
+    const queued = await prisma.webhookEvent.findFirstOrThrow({ where: { deliveryId: 'c' } });
     expect(await call('POST', `/api/v1/events/${queued.id}/reprocess`, TOKEN)).toMatchObject({
       status: 409,
       body: { code: 'event_in_progress' },
@@ -227,7 +212,7 @@ describe('tasks', () => {
       { pr_number: 7 },
     ]);
     expect(await list('status=dead')).toEqual([]);
-    const task = await clients.prisma.workflowTask.findFirstOrThrow();
+    const task = await prisma.workflowTask.findFirstOrThrow();
     expect(await call('POST', `/api/v1/tasks/${task.id}/retry`, TOKEN)).toMatchObject({
       status: 409,
       body: { code: 'task_not_failed' },
@@ -305,7 +290,7 @@ describe('sources', () => {
         headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    const before = await clients.prisma.source.count();
+    const before = await prisma.source.count();
     expect((await post({ provider: 'bitbucket', name: 'x' })).status).toBe(400);
     expect(await (await post({ provider: 'slack', name: 'no-secret' })).json()).toMatchObject({
       code: 'secret_required',
@@ -318,6 +303,6 @@ describe('sources', () => {
         await post({ provider: 'github', name: 'bad-rule', settings: { validationRules: { push: { type: 'nope' } } } })
       ).json(),
     ).toMatchObject({ code: 'invalid_settings' });
-    expect(await clients.prisma.source.count()).toBe(before);
+    expect(await prisma.source.count()).toBe(before);
   });
 });

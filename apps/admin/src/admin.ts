@@ -1,13 +1,25 @@
+import type { Express } from 'express';
 import { listen } from '@hookfleet/http';
 import { createLogger, createMetrics, type Logger } from '@hookfleet/observability';
-import { closeEventQueues, createEventQueues, openClients, retryPolicyOf } from '@hookfleet/queue';
+import {
+  closeEventQueues,
+  createEventQueues,
+  createRedisConnection,
+  openClients,
+  retryPolicyOf,
+  waitUntilReady,
+} from '@hookfleet/queue';
 import type { AdminConfig } from './config.js';
 import { createTokenStore } from './auth.js';
+import { startOperations } from './operations.js';
 import { createAdminServer } from './server.js';
+import { createSessionStore } from './sessions.js';
 
 export interface RunningAdmin {
   url: string;
   port: number;
+  /** The Express app (tests enumerate its routes). */
+  app: Express;
   stop(): Promise<void>;
 }
 
@@ -23,6 +35,14 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
   });
   const tokens = createTokenStore(clients.prisma);
   await tokens.bootstrap(config.ADMIN_API_TOKEN);
+  // The operations worker blocks on its own connection; adding operations uses the fail-fast producer.
+  const operationsRedis = createRedisConnection(config.REDIS_URL, 'worker');
+  operationsRedis.on('error', (error) => logger.warn('operations redis error', { error: error.message }));
+  await waitUntilReady(clients.redis);
+  const operations = await startOperations(
+    { prisma: clients.prisma, queues, config, logger, retentionDays: config.RETENTION_DAYS },
+    { producer: clients.redis, worker: operationsRedis, prefix: config.QUEUE_PREFIX },
+  );
   const app = createAdminServer({
     config,
     prisma: clients.prisma,
@@ -31,14 +51,19 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
     metrics,
     checks: clients.checks,
     tokens,
+    operations,
+    sessions: createSessionStore({ redis: clients.redis, prefix: config.QUEUE_PREFIX, tokens }),
   });
   const server = await listen(app, config.ADMIN_PORT, config.ADMIN_HOST);
   logger.info('admin listening', { url: server.url });
   return {
     url: server.url,
     port: server.port,
+    app,
     async stop() {
       await server.close();
+      await operations.close();
+      operationsRedis.disconnect();
       await closeEventQueues(queues);
       await clients.close();
     },

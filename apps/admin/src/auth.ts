@@ -40,6 +40,8 @@ export interface TokenStore {
     expiresAt?: Date;
   }): Promise<{ token: string; id: string }>;
   resolve(token: string): Promise<Principal | null>;
+  /** The token with this id, while it is usable (a browser session re-reads its token with this). */
+  resolveById(id: string): Promise<Principal | null>;
   /** Makes ADMIN_API_TOKEN the bootstrap admin token (replacing an earlier value of it). */
   bootstrap(token: string): Promise<void>;
 }
@@ -47,6 +49,24 @@ export interface TokenStore {
 export function createTokenStore(prisma: PrismaClient, now: () => Date = () => new Date()): TokenStore {
   const cache = new Map<string, { principal: Principal | null; at: number }>();
   const lastMarked = new Map<string, number>();
+
+  type Row = { id: string; name: string; role: ApiRole; revokedAt: Date | null; expiresAt: Date | null };
+  /** A token's principal, read at most once per CACHE_TTL_MS per key; `lastUsedAt` marked at most once a minute. */
+  async function cached(key: string, load: () => Promise<Row | null>): Promise<Principal | null> {
+    const hit = cache.get(key);
+    const at = now().getTime();
+    if (hit && at - hit.at < CACHE_TTL_MS) return hit.principal;
+    const row = await load();
+    const usable = row && !row.revokedAt && (!row.expiresAt || row.expiresAt.getTime() > at);
+    const principal = usable ? { tokenId: row.id, name: row.name, role: row.role } : null;
+    if (cache.size > 10_000) cache.clear();
+    cache.set(key, { principal, at });
+    if (principal && at - (lastMarked.get(principal.tokenId) ?? 0) > LAST_USED_INTERVAL_MS) {
+      lastMarked.set(principal.tokenId, at);
+      await prisma.apiToken.update({ where: { id: principal.tokenId }, data: { lastUsedAt: now() } });
+    }
+    return principal;
+  }
 
   return {
     async issue({ name, role, createdBy, expiresAt }) {
@@ -58,21 +78,13 @@ export function createTokenStore(prisma: PrismaClient, now: () => Date = () => n
       return { token, id: row.id };
     },
 
-    async resolve(token) {
-      const hash = hashOf(token);
-      const cached = cache.get(hash);
-      const at = now().getTime();
-      if (cached && at - cached.at < CACHE_TTL_MS) return cached.principal;
-      const row = await prisma.apiToken.findUnique({ where: { tokenHash: hash } });
-      const usable = row && !row.revokedAt && (!row.expiresAt || row.expiresAt.getTime() > at);
-      const principal = usable ? { tokenId: row.id, name: row.name, role: row.role } : null;
-      if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { principal, at });
-      if (principal && at - (lastMarked.get(principal.tokenId) ?? 0) > LAST_USED_INTERVAL_MS) {
-        lastMarked.set(principal.tokenId, at);
-        await prisma.apiToken.update({ where: { id: principal.tokenId }, data: { lastUsedAt: now() } });
-      }
-      return principal;
+    resolve(token) {
+      const tokenHash = hashOf(token);
+      return cached(`hash:${tokenHash}`, () => prisma.apiToken.findUnique({ where: { tokenHash } }));
+    },
+
+    resolveById(id) {
+      return cached(`id:${id}`, () => prisma.apiToken.findUnique({ where: { id } }));
     },
 
     async bootstrap(token) {

@@ -1,15 +1,85 @@
 // Bull Board, mounted at /admin/queues, showing every queue (its failed tab is the dead-letter queue).
+// Two boards on one path: viewers get one whose every queue is read-only, operators and admins the full one.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import type { Router } from 'express';
+import express, { type Express } from 'express';
 import type { EventQueues } from '@hookfleet/queue';
+import { hasRole, principalOf } from './auth.js';
 
 export const BULL_BOARD_PATH = '/admin/queues';
 
-export function bullBoardRouter(queues: EventQueues): Router {
+/**
+ * Bull Board's page asks for IBM Plex from Google Fonts: the admin serves it without that link, so an
+ * operator's browser calls no third party (and the page needs no off-site CSP source); the UI falls back
+ * to the system fonts.
+ */
+const withoutExternalFonts = (html: string) =>
+  html.replace(/<link[^>]*href="https:\/\/fonts\.googleapis\.com\/[^"]*"[^>]*>\s*/g, '');
+
+function board(queues: EventQueues, readOnlyMode: boolean): Express {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PATH);
-  createBullBoard({ queues: Object.values(queues).map((queue) => new BullMQAdapter(queue)), serverAdapter });
-  return serverAdapter.getRouter() as Router;
+  createBullBoard({
+    queues: Object.values(queues).map((queue) => new BullMQAdapter(queue, { readOnlyMode })),
+    serverAdapter,
+  });
+  const app = serverAdapter.getRouter() as Express;
+  app.disable('x-powered-by');
+  // Bull Board renders its page with res.render, which always calls app.render(view, options, done).
+  type Render = (name: string, options: object, done: (error: Error | null, html?: string) => void) => void;
+  const render = app.render.bind(app) as Render;
+  const renderWithoutFonts: Render = (name, options, done) =>
+    render(name, options, (error, html) => done(error, html === undefined ? html : withoutExternalFonts(html)));
+  app.render = renderWithoutFonts as Express['render'];
+  return app;
+}
+
+/** Both boards behind one handler, each admitting only the roles it is for (`next('router')` passes on). */
+export function bullBoardRouter(queues: EventQueues): Express {
+  const gated = (readOnlyMode: boolean) => {
+    const app = express();
+    app.disable('x-powered-by');
+    app.use((_req, res, next) => {
+      const full = hasRole(principalOf(res), 'operator');
+      next(full !== readOnlyMode ? undefined : 'router');
+    });
+    app.use(board(queues, readOnlyMode));
+    return app;
+  };
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(gated(true), gated(false));
+  return app;
+}
+
+const sha256Source = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+/**
+ * CSP hash sources for the inline styles Bull Board's page uses, read from the installed @bull-board/ui:
+ * the page template's loading placeholder (one <style> element, a few style attributes) and the static
+ * <style> elements its React bundle renders (an SVG logo's). Its scripts are all files (`'self'`); its one
+ * inline <script> is JSON data, which CSP does not govern. Fails at startup, not in an operator's
+ * browser, if a template part to hash is not static.
+ */
+export function bullBoardInlineStyles(): { elements: string[]; attributes: string[] } {
+  const require = createRequire(import.meta.url);
+  const ui = dirname(createRequire(require.resolve('@bull-board/api')).resolve('@bull-board/ui/package.json'));
+  const html = withoutExternalFonts(readFileSync(join(ui, 'dist', 'index.ejs'), 'utf8'));
+  const elements = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((match) => match[1] ?? '');
+  const attributes = [...html.matchAll(/\sstyle="([^"]*)"/g)].map((match) => match[1] ?? '');
+  const dynamic = [...elements, ...attributes].find((text) => text.includes('<%') || text.includes('&'));
+  if (dynamic !== undefined) throw new Error(`Bull Board's page has an inline style that is not static: ${dynamic}`);
+  // jsx("style", { children: `...` }) with a plain template literal (no ${}, no escapes): static text.
+  const scripts = join(ui, 'dist', 'static', 'js');
+  for (const file of readdirSync(scripts, { recursive: true, encoding: 'utf8' })) {
+    if (!file.endsWith('.js')) continue;
+    const code = readFileSync(join(scripts, file), 'utf8');
+    for (const match of code.matchAll(/\("style",\{children:`([^`$\\]*)`\}\)/g)) elements.push(match[1] ?? '');
+  }
+  return { elements: [...new Set(elements)].map(sha256Source), attributes: [...new Set(attributes)].map(sha256Source) };
 }

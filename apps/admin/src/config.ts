@@ -1,4 +1,4 @@
-import { port } from '@hookfleet/config';
+import { port, positiveInt } from '@hookfleet/config';
 import { queueConfigSchema } from '@hookfleet/queue';
 import { z } from 'zod';
 
@@ -8,5 +8,7 @@ export const adminConfigSchema = queueConfigSchema.extend({
   ADMIN_API_TOKEN: z.string().min(16, 'required, at least 16 characters: the bearer token for the admin API'),
   /** Standard Webhooks secret (whsec_...) MAS signs its callbacks with; unset: the callback route answers 404. */
   MAS_CALLBACK_SECRET: z.string().min(1).optional(),
+  /** The daily cleanup deletes finished events (and BullMQ's completed jobs) older than this. */
+  RETENTION_DAYS: positiveInt.default(30),
 });
 export type AdminConfig = z.infer<typeof adminConfigSchema>;

@@ -1,75 +1,45 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { parseConfig } from '@hookfleet/config';
+import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
 import type { TestEnvironment } from '@hookfleet/devkit';
 import { testEnvironment } from '@hookfleet/devkit/vitest';
-import { listen, type RunningServer } from '@hookfleet/http';
-import { createLogger, createMetrics } from '@hookfleet/observability';
-import {
-  closeEventQueues,
-  createEventQueues,
-  openClients,
-  retryPolicyOf,
-  type Clients,
-  type EventQueues,
-} from '@hookfleet/queue';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminConfigSchema, type AdminConfig } from './config.js';
-import { createTokenStore } from './auth.js';
-import { createAdminServer } from './server.js';
+import { startAdmin, type RunningAdmin } from './admin.js';
+import { adminConfigSchema } from './config.js';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const CALLBACK_PATH = '/api/v1/mas/callback';
 
 let environment: TestEnvironment;
-let clients: Clients;
-let queues: EventQueues;
-let server: RunningServer;
+let prisma: PrismaClient;
+let server: RunningAdmin;
 /** The same app with MAS_CALLBACK_SECRET unset. */
-let unconfiguredServer: RunningServer;
+let unconfiguredServer: RunningAdmin;
 
 beforeAll(async () => {
   environment = await testEnvironment();
-  const config = parseConfig(adminConfigSchema, {
+  const env = {
     ...environment.env,
+    ADMIN_PORT: '0',
+    ADMIN_HOST: '127.0.0.1',
     ADMIN_API_TOKEN: 'admin-test-token-0123456789',
-    MAS_CALLBACK_SECRET: SECRET,
-  });
-  const logger = createLogger({ service: 'admin', level: 'silent' });
-  clients = openClients(config, { logger, redisRole: 'producer' });
-  queues = createEventQueues({
-    connection: clients.redis,
-    prefix: config.QUEUE_PREFIX,
-    retryPolicy: retryPolicyOf(config),
-    logger,
-  });
-  const tokens = createTokenStore(clients.prisma);
-  await tokens.bootstrap(config.ADMIN_API_TOKEN);
-  const appWith = (appConfig: AdminConfig) =>
-    createAdminServer({
-      config: appConfig,
-      prisma: clients.prisma,
-      queues,
-      logger,
-      metrics: createMetrics('admin'),
-      checks: clients.checks,
-      tokens,
-    });
-  server = await listen(appWith(config), 0, '127.0.0.1');
-  unconfiguredServer = await listen(appWith({ ...config, MAS_CALLBACK_SECRET: undefined }), 0, '127.0.0.1');
+  };
+  server = await startAdmin(parseConfig(adminConfigSchema, { ...env, MAS_CALLBACK_SECRET: SECRET }));
+  unconfiguredServer = await startAdmin(parseConfig(adminConfigSchema, env));
+  prisma = createPrismaClient(environment.env.DATABASE_URL, { poolMax: 2 });
 });
 
 afterAll(async () => {
-  await server?.close();
-  await unconfiguredServer?.close();
-  if (queues) await closeEventQueues(queues);
-  await clients?.close();
+  await server?.stop();
+  await unconfiguredServer?.stop();
+  await prisma?.$disconnect();
   await environment?.cleanup();
 });
 
 /** A running review_pull_request task whose MAS task id is `externalTaskId`, with its event. */
 async function runningReviewTask(externalTaskId: string, taskType = 'review_pull_request') {
-  const event = await clients.prisma.webhookEvent.create({
+  const event = await prisma.webhookEvent.create({
     data: {
       provider: 'github',
       headers: {},
@@ -84,7 +54,7 @@ async function runningReviewTask(externalTaskId: string, taskType = 'review_pull
       status: 'processing',
     },
   });
-  return clients.prisma.workflowTask.create({
+  return prisma.workflowTask.create({
     data: {
       eventId: event.id,
       generation: 0,
@@ -101,7 +71,7 @@ async function runningReviewTask(externalTaskId: string, taskType = 'review_pull
   });
 }
 
-const taskRow = (id: string) => clients.prisma.workflowTask.findUniqueOrThrow({ where: { id } });
+const taskRow = (id: string) => prisma.workflowTask.findUniqueOrThrow({ where: { id } });
 
 async function sendCallback(
   body: unknown,

@@ -40,7 +40,7 @@ export async function reprocessEvent(deps: RedispatchDeps, eventId: string): Pro
     });
     return { eventId, generation: event.generation, jobId };
   }
-  if (event.status !== 'processed' && event.status !== 'dead') {
+  if (event.status !== 'processed' && event.status !== 'dead' && event.status !== 'discarded') {
     throw new AppError(409, 'event_in_progress', `event is ${event.status}; reprocess it once it is processed or dead`);
   }
 

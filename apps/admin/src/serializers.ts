@@ -1,7 +1,7 @@
 // The admin API speaks the design documents' snake_case.
 import type { TaskExecution, WebhookEvent, Workflow, WorkflowTask } from '@hookfleet/db';
 
-export function eventSummary(event: Omit<WebhookEvent, 'payload' | 'headers'>) {
+export function eventSummary(event: Omit<WebhookEvent, 'payload' | 'headers' | 'normalized' | 'transformed'>) {
   return {
     id: event.id,
     provider: event.provider,

@@ -12,16 +12,22 @@ import type { Logger, Metrics } from '@hookfleet/observability';
 import { queueDepths, type EventQueues } from '@hookfleet/queue';
 import { authenticate, type TokenStore } from './auth.js';
 import { auditTrail } from './audit.js';
-import { BULL_BOARD_PATH, bullBoardRouter } from './bull-board.js';
+import { BULL_BOARD_PATH, bullBoardInlineStyles, bullBoardRouter } from './bull-board.js';
 import type { AdminConfig } from './config.js';
 import { createSecretBox } from '@hookfleet/sources';
 import express from 'express';
+import { deadLetterRoutes } from './routes/dead-letters.js';
 import { eventRoutes } from './routes/events.js';
 import { masCallbackRoutes } from './routes/mas-callback.js';
 import { sourceRoutes } from './routes/sources.js';
+import { statsRoutes } from './routes/stats.js';
+import { operationRoutes } from './routes/operations.js';
+import type { Operations } from './operations.js';
+import { openApiDocument } from './openapi.js';
 import { taskRoutes } from './routes/tasks.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { workflowRoutes } from './routes/workflows.js';
+import { LOGIN_STYLE_HASH, loginRedirect, sessionRoutes, type SessionStore } from './sessions.js';
 
 export interface AdminDeps {
   config: AdminConfig;
@@ -31,10 +37,13 @@ export interface AdminDeps {
   metrics: Metrics;
   checks: Record<string, HealthCheck>;
   tokens: TokenStore;
+  operations: Operations;
+  /** Browser sign-in (sessions.ts); without it the API and Bull Board take bearer tokens only. */
+  sessions?: SessionStore;
 }
 
 export function createAdminServer(deps: AdminDeps): Express {
-  const app = createBaseApp();
+  const app = createBaseApp({ helmet: { contentSecurityPolicy: adminContentSecurityPolicy() } });
   app.use(requestContext(deps));
   app.use(
     healthRoutes({
@@ -48,14 +57,23 @@ export function createAdminServer(deps: AdminDeps): Express {
     }),
   );
   app.use(masCallbackRoutes({ prisma: deps.prisma, secret: deps.config.MAS_CALLBACK_SECRET, logger: deps.logger }));
+  if (deps.sessions) app.use(sessionRoutes({ sessions: deps.sessions, tokens: deps.tokens }));
   // Everything below needs a token (or a browser session) with the route's role; changes are audited.
   app.use(auditTrail(deps));
-  app.use(authenticate({ tokens: deps.tokens }));
+  app.use(authenticate({ tokens: deps.tokens, session: deps.sessions?.session }));
+  if (deps.sessions) app.use(loginRedirect(BULL_BOARD_PATH));
   app.use(express.json({ limit: '100kb' }));
   app.use(tokenRoutes(deps));
   app.use(eventRoutes(deps));
   app.use(taskRoutes(deps));
   app.use(workflowRoutes(deps));
+  app.use(deadLetterRoutes(deps));
+  app.use(statsRoutes(deps));
+  app.use(operationRoutes(deps));
+  const apiDocument = openApiDocument();
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(apiDocument);
+  });
   app.use(
     sourceRoutes({
       prisma: deps.prisma,
@@ -66,4 +84,30 @@ export function createAdminServer(deps: AdminDeps): Express {
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;
+}
+
+/**
+ * The admin's pages are its sign-in form and Bull Board: scripts only from this origin (Bull Board's are
+ * all files), inline styles only those two pages ship (by hash), API calls and Bull Board's syntax-highlight
+ * worker to this origin; nothing may frame, embed or post elsewhere. No upgrade-insecure-requests: every
+ * URL is relative, and operators reach the admin over plain HTTP through a port-forward.
+ */
+function adminContentSecurityPolicy() {
+  const board = bullBoardInlineStyles();
+  return {
+    useDefaults: false,
+    directives: {
+      'default-src': ["'none'"],
+      'base-uri': ["'self'"],
+      'script-src': ["'self'"],
+      'script-src-attr': ["'none'"],
+      'style-src': ["'self'", LOGIN_STYLE_HASH, ...board.elements],
+      'style-src-attr': ["'unsafe-hashes'", ...board.attributes],
+      'img-src': ["'self'"],
+      'connect-src': ["'self'"],
+      'worker-src': ["'self'"],
+      'form-action': ["'self'"],
+      'frame-ancestors': ["'none'"],
+    },
+  };
 }

@@ -11,4 +11,12 @@ export {
   SideEffectStatus,
   ApiRole,
 } from './generated/prisma/client.js';
-export type { WebhookEvent, WorkflowTask, TaskExecution, Workflow, SideEffect, ApiToken, AuditLog } from './generated/prisma/client.js';
+export type {
+  WebhookEvent,
+  WorkflowTask,
+  TaskExecution,
+  Workflow,
+  SideEffect,
+  ApiToken,
+  AuditLog,
+} from './generated/prisma/client.js';

@@ -43,7 +43,11 @@ let stack: Stack;
 beforeAll(async () => {
   environment = await testEnvironment();
   agentApi = await new FakeAgentApi().start();
-  stack = await startStack(environment.env, { agentApiUrl: agentApi.url });
+  stack = await startStack(environment.env, {
+    agentApiUrl: agentApi.url,
+    // These tests fail AgentAPI many times in a row on purpose; circuit.int.test.ts tests the breaker.
+    worker: { CIRCUIT_BREAKER_FAILURE_THRESHOLD: '1000' },
+  });
 });
 
 afterAll(async () => {
@@ -293,5 +297,61 @@ describe('reprocess', () => {
     expect(unknown).toMatchObject({ status: 404, body: { code: 'event_not_found' } });
     const malformed = await adminPost(stack.admin.url, '/api/v1/events/not-a-uuid/reprocess');
     expect(malformed).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+  });
+});
+
+describe('the dead-letter queue', () => {
+  it('lists dead jobs with their event and error, retries one, discards another, and re-drives by filter', async () => {
+    agentApi.respond = () => ({ status: 500, body: { error: 'down' } });
+    const dead = async (number: number) => {
+      const payload = githubExample('pull_request', 'opened');
+      const pr = payload.pull_request as Record<string, unknown>;
+      const sent = await deliver(stack.ingress.url, {
+        event: 'pull_request',
+        payload: { ...payload, number, pull_request: { ...pr, number } },
+      });
+      return (await eventWhen(sent.body.eventId as string, 'dead')).id;
+    };
+    const [toRetry, toDiscard, toRedrive] = [await dead(9001), await dead(9002), await dead(9003)];
+
+    type DeadLetter = { queue: string; job_id: string; event_id: string; error_message: string; attempts_made: number };
+    const list = await adminGet<{ data: DeadLetter[] }>(stack.admin.url, '/api/v1/dead-letters?queue=validation');
+    const letters = new Map(list.body.data.map((letter) => [letter.event_id, letter]));
+    for (const id of [toRetry, toDiscard, toRedrive]) {
+      expect(letters.get(id)).toMatchObject({ queue: 'validation', attempts_made: 3 });
+      expect(letters.get(id)!.error_message).toContain('500');
+    }
+
+    agentApi.respond = () => ({ status: 201, body: { id: 'agent-again' } });
+    const retried = await adminPost(
+      stack.admin.url,
+      `/api/v1/dead-letters/validation/${letters.get(toRetry)!.job_id}/retry`,
+    );
+    expect(retried).toMatchObject({ status: 202, body: { as: 'task_retry', event_id: toRetry } });
+    await eventWhen(toRetry, 'processed');
+
+    const discarded = await adminPost(
+      stack.admin.url,
+      `/api/v1/dead-letters/validation/${letters.get(toDiscard)!.job_id}/discard`,
+    );
+    expect(discarded.status).toBe(200);
+    expect((await stack.prisma.webhookEvent.findUniqueOrThrow({ where: { id: toDiscard } })).status).toBe('discarded');
+    expect(await failedJobIds()).not.toContain(letters.get(toDiscard)!.job_id);
+
+    // Re-drive by filter: only the matching dead event (the discarded one is no longer dead).
+    const redrive = await adminPost<{ operation_id: string }>(stack.admin.url, '/api/v1/dead-letters/retry', {
+      filter: { payload: { 'pull_request.number': 9003 } },
+    });
+    expect(redrive.status).toBe(202);
+    await eventWhen(toRedrive, 'processed');
+    const operation = await waitFor(async () => {
+      const { body } = await adminGet<{ state: string; result: { total: number; done: number } }>(
+        stack.admin.url,
+        `/api/v1/operations/${redrive.body.operation_id}`,
+      );
+      return body.state === 'completed' ? body : undefined;
+    }, 'the re-drive to finish');
+    expect(operation.result).toMatchObject({ total: 1, done: 1 });
+    expect((await stack.prisma.webhookEvent.findUniqueOrThrow({ where: { id: toDiscard } })).status).toBe('discarded');
   });
 });

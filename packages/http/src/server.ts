@@ -2,13 +2,16 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 
-/** Express with helmet's headers and no X-Powered-By; `trust proxy` stays off until an app sets it. */
-export function createBaseApp(): Express {
+/**
+ * Express with helmet's headers (its strict defaults unless an app serving pages passes its own, e.g. a
+ * CSP) and no X-Powered-By; `trust proxy` stays off until an app sets it.
+ */
+export function createBaseApp(options: { helmet?: HelmetOptions } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(helmet());
+  app.use(helmet(options.helmet));
   return app;
 }
 

@@ -1,41 +1,33 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { EventStatus, type Prisma } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
 import type { QueueName } from '@hookfleet/queue';
 import { reprocessEvent } from '../reprocess-event.js';
 import { eventSummary, executionView, taskView } from '../serializers.js';
 import type { RedispatchDeps } from '../redispatch.js';
 import { parseInput } from '../validation.js';
-import { idParams, pagination } from './shared.js';
+import { idParams } from './shared.js';
+import { countEvents, cursorPage, eventFilterSchema, findEventIds, splitPayloadFields } from '../event-query.js';
 
-const listQuery = pagination.extend({
-  event_type: z.string().min(1).optional(),
-  status: z.enum(EventStatus).optional(),
-  repository: z.string().min(1).optional(),
-});
+const listQuery = eventFilterSchema.extend(cursorPage.shape);
 
 export function eventRoutes(deps: RedispatchDeps): Router {
   const router = Router();
 
   router.get('/api/v1/events', async (req, res) => {
-    const query = parseInput(listQuery, req.query);
-    const where: Prisma.WebhookEventWhereInput = {
-      eventType: query.event_type,
-      status: query.status,
-      repository: query.repository,
-    };
-    const [events, total] = await Promise.all([
-      deps.prisma.webhookEvent.findMany({
-        where,
-        omit: { payload: true, headers: true },
-        orderBy: [{ receivedAt: 'desc' }, { id: 'desc' }],
-        take: query.limit,
-        skip: query.offset,
-      }),
-      deps.prisma.webhookEvent.count({ where }),
+    const { limit, cursor, ...filter } = parseInput(listQuery, splitPayloadFields(req.query));
+    const [page, total] = await Promise.all([
+      findEventIds(deps.prisma, filter, { limit, cursor }),
+      countEvents(deps.prisma, filter),
     ]);
-    res.json({ data: events.map(eventSummary), pagination: { limit: query.limit, offset: query.offset, total } });
+    const events = await deps.prisma.webhookEvent.findMany({
+      where: { id: { in: page.ids } },
+      omit: { payload: true, headers: true, normalized: true, transformed: true },
+    });
+    const byId = new Map(events.map((event) => [event.id, event]));
+    res.json({
+      data: page.ids.flatMap((id) => (byId.has(id) ? [eventSummary(byId.get(id)!)] : [])),
+      pagination: { limit, next_cursor: page.nextCursor, total },
+    });
   });
 
   router.get('/api/v1/events/:id', async (req, res) => {

@@ -1,0 +1,221 @@
+// Long-running admin operations (bulk reprocess, bulk retry, dead-letter re-drive, retention cleanup) run
+// as jobs on their own BullMQ queue, processed by the admin processes: the HTTP call answers 202 with the
+// operation's id at once, and GET /api/v1/operations/:id shows its progress and outcome. The daily
+// retention cleanup is a job scheduler on the same queue, so one admin replica runs it once a day.
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Prisma, type PrismaClient } from '@hookfleet/db';
+import { AppError } from '@hookfleet/http';
+import type { Logger } from '@hookfleet/observability';
+import { QUEUE_NAMES, type QueueName } from '@hookfleet/queue';
+import { z } from 'zod';
+import { retryDeadLetter } from './dead-letters.js';
+import { eventFilterSchema, findEventIds } from './event-query.js';
+import type { RedispatchDeps } from './redispatch.js';
+import { reprocessEvent } from './reprocess-event.js';
+import { retryTask } from './retry-task.js';
+
+/** Not an event queue: it carries admin operations only. */
+export const OPERATIONS_QUEUE = 'admin-operations';
+const RETENTION_SCHEDULER_ID = 'retention-daily';
+const PAGE = 500;
+const AT_ONCE = 8;
+const DAY_MS = 24 * 3600_000;
+
+export const taskFilterSchema = z
+  .object({
+    status: z.enum(['failed', 'dead']).default('dead'),
+    task_type: z.string().min(1).optional(),
+    repository: z.string().min(1).optional(),
+    pr_number: z.number().int().positive().optional(),
+    since: z.coerce.date().optional(),
+    until: z.coerce.date().optional(),
+  })
+  .strict();
+
+export const cleanupSchema = z
+  .object({
+    older_than_days: z.number().int().min(1).max(3650).optional(),
+    /** Also delete dead and discarded events (and their dead-letter jobs); never unfinished ones. */
+    include_dead: z.boolean().default(false),
+  })
+  .strict();
+
+export const operationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('events.reprocess'), filter: eventFilterSchema }),
+  z.object({ kind: z.literal('tasks.retry'), filter: taskFilterSchema }),
+  z.object({ kind: z.literal('dead_letters.retry'), filter: eventFilterSchema }),
+  z.object({ kind: z.literal('cleanup'), params: cleanupSchema }),
+]);
+export type Operation = z.infer<typeof operationSchema>;
+type OperationData = Operation & { requestedBy: string };
+
+export interface Progress {
+  total: number;
+  done: number;
+  skipped: number;
+  failed: number;
+  /** The first few refusals, to say why items were skipped. */
+  errors: string[];
+}
+
+export interface OperationsDeps extends RedispatchDeps {
+  logger: Logger;
+  retentionDays: number;
+}
+
+export interface Operations {
+  start(operation: Operation, requestedBy: string): Promise<string>;
+  get(id: string): Promise<Job<OperationData> | undefined>;
+  close(): Promise<void>;
+}
+
+export async function startOperations(
+  deps: OperationsDeps,
+  connections: { producer: Redis; worker: Redis; prefix: string },
+): Promise<Operations> {
+  const queue = new Queue<OperationData>(OPERATIONS_QUEUE, {
+    connection: connections.producer,
+    prefix: connections.prefix,
+    defaultJobOptions: { removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: { age: 30 * 24 * 3600 } },
+  });
+  queue.on('error', (error) => deps.logger.warn('operations queue error', { error: error.message }));
+  await queue.upsertJobScheduler(
+    RETENTION_SCHEDULER_ID,
+    { pattern: '0 3 * * *' },
+    { name: 'cleanup', data: { kind: 'cleanup', params: { include_dead: false }, requestedBy: 'schedule' } },
+  );
+  const worker = new Worker<OperationData>(OPERATIONS_QUEUE, (job) => runOperation(deps, job), {
+    connection: connections.worker,
+    prefix: connections.prefix,
+    concurrency: 1,
+  });
+  worker.on('error', (error) => deps.logger.error('operations worker error', { error: error.message }));
+  return {
+    async start(operation, requestedBy) {
+      const job = await queue.add(operation.kind, { ...operation, requestedBy }, { attempts: 1 });
+      return job.id!;
+    },
+    get: (id) => queue.getJob(id),
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
+
+async function runOperation(deps: OperationsDeps, job: Job<OperationData>): Promise<Progress> {
+  const progress: Progress = { total: 0, done: 0, skipped: 0, failed: 0, errors: [] };
+  const report = () => job.updateProgress({ ...progress });
+  /** One item: done, or skipped with the reason when the API would have refused it (409), or failed. */
+  const attempt = async (item: () => Promise<unknown>) => {
+    try {
+      await item();
+      progress.done++;
+    } catch (error) {
+      const refused = error instanceof AppError && error.status < 500;
+      if (refused) progress.skipped++;
+      else progress.failed++;
+      if (progress.errors.length < 10) progress.errors.push(error instanceof Error ? error.message : String(error));
+    }
+  };
+  const inBatches = async <T>(items: T[], each: (item: T) => Promise<unknown>) => {
+    for (let i = 0; i < items.length; i += AT_ONCE) {
+      await Promise.all(items.slice(i, i + AT_ONCE).map((item) => attempt(() => each(item))));
+    }
+    await report();
+  };
+  const data = job.data;
+
+  switch (data.kind) {
+    case 'events.reprocess':
+    case 'dead_letters.retry': {
+      const filter = data.kind === 'dead_letters.retry' ? { ...data.filter, status: 'dead' as const } : data.filter;
+      // Collect first: reprocessing changes what the filter matches (statuses, sequence order).
+      const ids = await allEventIds(deps.prisma, filter);
+      progress.total = ids.length;
+      await report();
+      if (data.kind === 'events.reprocess') {
+        await inBatches(ids, (id) => reprocessEvent(deps, id));
+      } else {
+        const events = await deps.prisma.webhookEvent.findMany({
+          where: { id: { in: ids } },
+          select: { queue: true, jobId: true },
+        });
+        await inBatches(events, (event) => {
+          if (!event.jobId) throw new AppError(409, 'no_job', 'the event has no job to retry');
+          return retryDeadLetter(deps, event.queue as QueueName, event.jobId);
+        });
+      }
+      return progress;
+    }
+    case 'tasks.retry': {
+      const { filter } = data;
+      const tasks = await deps.prisma.workflowTask.findMany({
+        where: {
+          status: filter.status,
+          taskType: filter.task_type,
+          repository: filter.repository,
+          prNumber: filter.pr_number,
+          createdAt: { gte: filter.since, lt: filter.until },
+        },
+        select: { id: true },
+        orderBy: { createdAt: 'asc' },
+      });
+      progress.total = tasks.length;
+      await report();
+      await inBatches(tasks, (task) => retryTask(deps, task.id));
+      return progress;
+    }
+    case 'cleanup':
+      return cleanup(deps, data.params, progress, report);
+  }
+}
+
+async function allEventIds(prisma: PrismaClient, filter: z.infer<typeof eventFilterSchema>): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: bigint | undefined;
+  for (;;) {
+    const page = await findEventIds(prisma, filter, { limit: PAGE, cursor });
+    ids.push(...page.ids);
+    if (!page.nextCursor) return ids;
+    cursor = BigInt(page.nextCursor);
+  }
+}
+
+/**
+ * Retention: deletes finished events (processed; also dead and discarded when asked) delivered before the
+ * cutoff, with their tasks, executions, forward attempts and side-effect records, and BullMQ's completed
+ * jobs as old. Events still on their way (received, queued, processing, failed) are never touched.
+ */
+async function cleanup(
+  deps: OperationsDeps,
+  params: z.infer<typeof cleanupSchema>,
+  progress: Progress,
+  report: () => Promise<void>,
+): Promise<Progress> {
+  const days = params.older_than_days ?? deps.retentionDays;
+  const cutoff = new Date(Date.now() - days * DAY_MS);
+  const statuses = params.include_dead ? ['processed', 'dead', 'discarded'] : ['processed'];
+  const statusList = Prisma.join(statuses.map((status) => Prisma.sql`${status}::"EventStatus"`));
+  for (;;) {
+    const deleted = await deps.prisma.$queryRaw<Array<{ id: string; queue: string; job_id: string | null }>>`
+      DELETE FROM webhook_events WHERE id IN (
+        SELECT id FROM webhook_events WHERE received_at < ${cutoff} AND status IN (${statusList}) LIMIT ${PAGE}
+      ) RETURNING id::text AS id, queue, job_id`;
+    if (deleted.length === 0) break;
+    await deps.prisma.sideEffect.deleteMany({ where: { eventId: { in: deleted.map((row) => row.id) } } });
+    if (params.include_dead) {
+      await Promise.all(
+        deleted
+          .filter((row) => row.job_id && (QUEUE_NAMES as readonly string[]).includes(row.queue))
+          .map(async (row) => (await deps.queues[row.queue as QueueName].getJob(row.job_id!))?.remove()),
+      );
+    }
+    progress.total += deleted.length;
+    progress.done += deleted.length;
+    await report();
+  }
+  for (const name of QUEUE_NAMES) await deps.queues[name].clean(days * DAY_MS, 10_000, 'completed');
+  return progress;
+}

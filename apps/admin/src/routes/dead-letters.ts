@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { QUEUE_NAMES } from '@hookfleet/queue';
+import { discardDeadLetter, listDeadLetters, retryDeadLetter } from '../dead-letters.js';
+import type { RedispatchDeps } from '../redispatch.js';
+import { parseInput } from '../validation.js';
+import { pagination } from './shared.js';
+
+const listQuery = pagination.extend({ queue: z.enum(QUEUE_NAMES).optional() });
+const jobParams = z.object({ queue: z.enum(QUEUE_NAMES), jobId: z.string().min(1).max(200) });
+
+export function deadLetterRoutes(deps: RedispatchDeps): Router {
+  const router = Router();
+
+  router.get('/api/v1/dead-letters', async (req, res) => {
+    const query = parseInput(listQuery, req.query);
+    const queues = query.queue ? [query.queue] : [...QUEUE_NAMES];
+    const page = await listDeadLetters(deps, queues, query);
+    res.json({ data: page.data, pagination: { limit: query.limit, offset: query.offset, total: page.total } });
+  });
+
+  router.post('/api/v1/dead-letters/:queue/:jobId/retry', async (req, res) => {
+    const { queue, jobId } = parseInput(jobParams, req.params);
+    res.status(202).json({ status: 'retrying', ...(await retryDeadLetter(deps, queue, jobId)) });
+  });
+
+  router.post('/api/v1/dead-letters/:queue/:jobId/discard', async (req, res) => {
+    const { queue, jobId } = parseInput(jobParams, req.params);
+    res.json({ status: 'discarded', ...(await discardDeadLetter(deps, queue, jobId)) });
+  });
+
+  return router;
+}

@@ -1,0 +1,63 @@
+// Bulk operations and retention: each answers 202 with an operation id; the work runs on the operations
+// queue (operations.ts) and GET /api/v1/operations/:id reports its progress.
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { AppError } from '@hookfleet/http';
+import { principalOf } from '../auth.js';
+import { eventFilterSchema } from '../event-query.js';
+import { cleanupSchema, taskFilterSchema, type Operation, type Operations } from '../operations.js';
+import { parseInput } from '../validation.js';
+
+const filterBody = <Filter extends z.ZodType>(filter: Filter) => z.object({ filter }).strict();
+const operationParams = z.object({ id: z.string().regex(/^\d+$/, 'not an operation id') });
+
+export function operationRoutes(deps: { operations: Operations }): Router {
+  const router = Router();
+  const start = async (res: Response, operation: Operation) => {
+    const id = await deps.operations.start(operation, principalOf(res).name);
+    res.status(202).json({ status: 'accepted', operation_id: id, status_url: `/api/v1/operations/${id}` });
+  };
+
+  router.post('/api/v1/events/reprocess', async (req, res) => {
+    const { filter } = parseInput(filterBody(eventFilterSchema), req.body);
+    await start(res, { kind: 'events.reprocess', filter });
+  });
+
+  router.post('/api/v1/tasks/retry', async (req, res) => {
+    const { filter } = parseInput(filterBody(taskFilterSchema), req.body);
+    await start(res, { kind: 'tasks.retry', filter });
+  });
+
+  router.post('/api/v1/dead-letters/retry', async (req, res) => {
+    const { filter } = parseInput(filterBody(eventFilterSchema), req.body);
+    await start(res, { kind: 'dead_letters.retry', filter });
+  });
+
+  router.post('/api/v1/admin/cleanup', async (req, res) => {
+    const params = parseInput(cleanupSchema, req.body ?? {});
+    const id = await deps.operations.start({ kind: 'cleanup', params }, principalOf(res).name);
+    // The design documents' shape, with the operation's id and where to follow it.
+    res
+      .status(202)
+      .json({ status: 'cleanup_triggered', task_id: id, operation_id: id, status_url: `/api/v1/operations/${id}` });
+  });
+
+  router.get('/api/v1/operations/:id', async (req, res) => {
+    const { id } = parseInput(operationParams, req.params);
+    const job = await deps.operations.get(id);
+    if (!job) throw new AppError(404, 'operation_not_found', `no operation ${id}`);
+    res.json({
+      id: job.id,
+      kind: job.data.kind,
+      requested_by: job.data.requestedBy,
+      state: await job.getState(),
+      progress: typeof job.progress === 'object' ? job.progress : null,
+      result: job.returnvalue ?? null,
+      error_message: job.failedReason ?? null,
+      created_at: new Date(job.timestamp),
+      finished_at: job.finishedOn ? new Date(job.finishedOn) : null,
+    });
+  });
+
+  return router;
+}

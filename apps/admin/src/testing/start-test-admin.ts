@@ -1,0 +1,22 @@
+// Test support: the admin app as production starts it, on port 0, on the test file's own database and
+// Redis prefix, with ADMIN_API_TOKEN as given.
+import { parseConfig } from '@hookfleet/config';
+import type { TestEnvironment } from '@hookfleet/devkit';
+import { startAdmin, type RunningAdmin } from '../admin.js';
+import { adminConfigSchema } from '../config.js';
+
+export function startTestAdmin(
+  environment: TestEnvironment,
+  adminToken: string,
+  env: Record<string, string> = {},
+): Promise<RunningAdmin> {
+  return startAdmin(
+    parseConfig(adminConfigSchema, {
+      ...environment.env,
+      ADMIN_PORT: '0',
+      ADMIN_HOST: '127.0.0.1',
+      ADMIN_API_TOKEN: adminToken,
+      ...env,
+    }),
+  );
+}

@@ -205,13 +205,18 @@ describe('events', () => {
 });
 
 describe('tasks', () => {
-  it('filters by status, type and repository, and refuses to retry a completed task', async () => {
+  it('filters by status, type, repository, pull request and time, and refuses to retry a completed task', async () => {
     const list = async (query: string) =>
       ((await call('GET', `/api/v1/tasks?${query}`, TOKEN)).body as { data: Array<{ pr_number: number }> }).data;
     expect(await list('task_type=pull_request_analysis&status=completed&repository=octo/one')).toMatchObject([
       { pr_number: 7 },
     ]);
     expect(await list('status=dead')).toEqual([]);
+    expect(await list('pr_number=7')).toHaveLength(1);
+    expect(await list('pr_number=8')).toEqual([]);
+    const tomorrow = new Date(Date.now() + 24 * 3600_000).toISOString();
+    expect(await list(`since=${tomorrow}`)).toEqual([]);
+    expect(await list(`until=${tomorrow}`)).toHaveLength(1);
     const task = await prisma.workflowTask.findFirstOrThrow();
     expect(await call('POST', `/api/v1/tasks/${task.id}/retry`, TOKEN)).toMatchObject({
       status: 409,

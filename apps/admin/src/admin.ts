@@ -40,7 +40,14 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
   operationsRedis.on('error', (error) => logger.warn('operations redis error', { error: error.message }));
   await waitUntilReady(clients.redis);
   const operations = await startOperations(
-    { prisma: clients.prisma, queues, config, logger, retentionDays: config.RETENTION_DAYS },
+    {
+      prisma: clients.prisma,
+      queues,
+      config,
+      logger,
+      retentionDays: config.RETENTION_DAYS,
+      redriveScanMs: config.DEAD_LETTER_REDRIVE_SCAN_MS,
+    },
     { producer: clients.redis, worker: operationsRedis, prefix: config.QUEUE_PREFIX },
   );
   const app = createAdminServer({

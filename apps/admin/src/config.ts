@@ -10,5 +10,7 @@ export const adminConfigSchema = queueConfigSchema.extend({
   MAS_CALLBACK_SECRET: z.string().min(1).optional(),
   /** The daily cleanup deletes finished events (and BullMQ's completed jobs) older than this. */
   RETENTION_DAYS: positiveInt.default(30),
+  /** How often sources' scheduled dead-letter re-drive (settings.deadLetterRedrive) looks for due events. */
+  DEAD_LETTER_REDRIVE_SCAN_MS: positiveInt.default(60_000),
 });
 export type AdminConfig = z.infer<typeof adminConfigSchema>;

@@ -18,6 +18,7 @@ import { retryTask } from './retry-task.js';
 /** Not an event queue: it carries admin operations only. */
 export const OPERATIONS_QUEUE = 'admin-operations';
 const RETENTION_SCHEDULER_ID = 'retention-daily';
+const REDRIVE_SCHEDULER_ID = 'dead-letter-redrive';
 const PAGE = 500;
 const AT_ONCE = 8;
 const DAY_MS = 24 * 3600_000;
@@ -46,6 +47,8 @@ export const operationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('tasks.retry'), filter: taskFilterSchema }),
   z.object({ kind: z.literal('dead_letters.retry'), filter: eventFilterSchema }),
   z.object({ kind: z.literal('cleanup'), params: cleanupSchema }),
+  /** Scheduled only: sources' automatic dead-letter retries (settings.deadLetterRedrive). */
+  z.object({ kind: z.literal('dead_letters.redrive') }),
 ]);
 export type Operation = z.infer<typeof operationSchema>;
 type OperationData = Operation & { requestedBy: string };
@@ -62,6 +65,8 @@ export interface Progress {
 export interface OperationsDeps extends RedispatchDeps {
   logger: Logger;
   retentionDays: number;
+  /** How often the scheduled dead-letter re-drive looks for due events. */
+  redriveScanMs: number;
 }
 
 export interface Operations {
@@ -84,6 +89,11 @@ export async function startOperations(
     RETENTION_SCHEDULER_ID,
     { pattern: '0 3 * * *' },
     { name: 'cleanup', data: { kind: 'cleanup', params: { include_dead: false }, requestedBy: 'schedule' } },
+  );
+  await queue.upsertJobScheduler(
+    REDRIVE_SCHEDULER_ID,
+    { every: deps.redriveScanMs },
+    { name: 'dead_letters.redrive', data: { kind: 'dead_letters.redrive', requestedBy: 'schedule' } },
   );
   const worker = new Worker<OperationData>(OPERATIONS_QUEUE, (job) => runOperation(deps, job), {
     connection: connections.worker,
@@ -169,8 +179,57 @@ async function runOperation(deps: OperationsDeps, job: Job<OperationData>): Prom
     }
     case 'cleanup':
       return cleanup(deps, data.params, progress, report);
+    case 'dead_letters.redrive':
+      return redrive(deps, progress, attempt);
   }
 }
+
+/**
+ * Sources with settings.deadLetterRedrive: their dead events, dead for at least `afterSeconds` and
+ * re-driven fewer than `maxRedrives` times, are retried once more. The count is claimed before the retry
+ * (conditional on its old value), so two admin replicas cannot re-drive one event twice for one turn.
+ */
+async function redrive(
+  deps: OperationsDeps,
+  progress: Progress,
+  attempt: (item: () => Promise<unknown>) => Promise<void>,
+): Promise<Progress> {
+  const sources = await deps.prisma.source.findMany({ where: { enabled: true }, select: { id: true, settings: true } });
+  for (const source of sources) {
+    const policy = redrivePolicySchema.safeParse(
+      (source.settings as { deadLetterRedrive?: unknown }).deadLetterRedrive,
+    );
+    if (!policy.success) continue;
+    const due = await deps.prisma.webhookEvent.findMany({
+      where: {
+        sourceId: source.id,
+        status: 'dead',
+        redrives: { lt: policy.data.maxRedrives },
+        updatedAt: { lte: new Date(Date.now() - policy.data.afterSeconds * 1000) },
+        jobId: { not: null },
+      },
+      select: { id: true, queue: true, jobId: true, redrives: true },
+      take: PAGE,
+    });
+    progress.total += due.length;
+    for (const event of due) {
+      await attempt(async () => {
+        const claimed = await deps.prisma.webhookEvent.updateMany({
+          where: { id: event.id, redrives: event.redrives, status: 'dead' },
+          data: { redrives: { increment: 1 } },
+        });
+        if (claimed.count === 0) throw new AppError(409, 'redrive_raced', 'another re-drive took this event');
+        await retryDeadLetter(deps, event.queue as QueueName, event.jobId!);
+      });
+    }
+  }
+  return progress;
+}
+
+const redrivePolicySchema = z.object({
+  afterSeconds: z.number().int().positive(),
+  maxRedrives: z.number().int().positive(),
+});
 
 async function allEventIds(prisma: PrismaClient, filter: z.infer<typeof eventFilterSchema>): Promise<string[]> {
   const ids: string[] = [];

@@ -45,7 +45,7 @@ beforeAll(async () => {
       agentApiUrl: agentApi.url,
       // The ingress sets each job's attempts, so it is the app that must know the overrides.
       ingress: { SOURCE_SECRETS_KEY, TASK_RETRY_POLICIES },
-      admin: { SOURCE_SECRETS_KEY, TASK_RETRY_POLICIES },
+      admin: { SOURCE_SECRETS_KEY, TASK_RETRY_POLICIES, DEAD_LETTER_REDRIVE_SCAN_MS: '300' },
       // Counting attempts here, not circuits (circuit.int.test.ts): failures in a row must not open it.
       worker: { CIRCUIT_BREAKER_FAILURE_THRESHOLD: '1000' },
     },
@@ -145,4 +145,29 @@ describe('retry policy overrides', () => {
     expect(callsFor(804)).toBe(1);
     expect(late.job).toMatchObject({ attempts_made: 1, max_attempts: 5 });
   });
+});
+
+describe('scheduled dead-letter re-drive', () => {
+  it('retries a source’s dead event after its delay, up to its cap, then leaves it dead', async () => {
+    const created = await adminPost<{ webhook_path: string; secret: string }>(stack.admin.url, '/api/v1/sources', {
+      provider: 'github',
+      name: 'redriven',
+      secret: 'redriven-secret-value',
+      settings: { deadLetterRedrive: { afterSeconds: 1, maxRedrives: 2 } },
+    });
+    expect(created.status).toBe(201);
+    answers.set(805, () => 500);
+    const eventId = await send(checkFailure(805), 'check_run', {
+      path: created.body.webhook_path,
+      secret: created.body.secret,
+    });
+    // Three attempts per run; the first run and two re-drives.
+    await waitFor(async () => (callsFor(805) === 9 ? true : undefined), 'two re-drives of three attempts each', 30_000);
+    const event = await settled(eventId, 'dead');
+    expect(event.status).toBe('dead');
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(callsFor(805)).toBe(9);
+    const row = await stack.prisma.webhookEvent.findUniqueOrThrow({ where: { id: eventId } });
+    expect(row.redrives).toBe(2);
+  }, 60_000);
 });

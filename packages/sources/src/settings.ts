@@ -98,6 +98,21 @@ export const sourceSettingsSchema = z
     /** Deliveries per minute for this source, across every ingress replica. */
     rateLimitPerMinute: z.number().int().positive().max(1_000_000).optional(),
     processing: processingSchema.default({ mode: 'store' }),
+    /**
+     * The design documents' automatic DLQ retries: a dead event of this source is retried `afterSeconds`
+     * after it died, at most `maxRedrives` times, by the admin's scheduled re-drive.
+     */
+    deadLetterRedrive: z
+      .object({
+        afterSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 24 * 3600),
+        maxRedrives: z.number().int().min(1).max(10),
+      })
+      .strict()
+      .optional(),
     /** Retry overrides for this source's events, over its task type's and the JOB_* defaults. */
     retry: retryOverridesSchema.optional(),
   })

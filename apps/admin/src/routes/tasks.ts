@@ -12,6 +12,9 @@ const listQuery = pagination.extend({
   status: z.enum(TaskStatus).optional(),
   task_type: z.string().min(1).optional(),
   repository: z.string().min(1).optional(),
+  pr_number: z.coerce.number().int().positive().optional(),
+  since: z.coerce.date().optional(),
+  until: z.coerce.date().optional(),
 });
 
 export function taskRoutes(deps: RedispatchDeps): Router {
@@ -23,6 +26,8 @@ export function taskRoutes(deps: RedispatchDeps): Router {
       status: query.status,
       taskType: query.task_type,
       repository: query.repository,
+      prNumber: query.pr_number,
+      createdAt: { gte: query.since, lt: query.until },
     };
     const [tasks, total] = await Promise.all([
       deps.prisma.workflowTask.findMany({

@@ -16,8 +16,10 @@ export interface Principal {
 }
 
 /** The least role a request needs: reads are for viewers, changes for operators, tokens, audit and source changes for admins. */
-export function requiredRole(method: string, path: string): ApiRole {
+export function requiredRole(method: string, requestPath: string): ApiRole {
   const reading = method === 'GET' || method === 'HEAD';
+  // Express routes match case-insensitively: /api/v1/Tokens reaches the tokens routes, so it must be judged as them.
+  const path = requestPath.toLowerCase();
   if (path.startsWith('/api/v1/tokens') || path.startsWith('/api/v1/audit')) return 'admin';
   if (path.startsWith('/api/v1/sources')) return reading ? 'viewer' : 'admin';
   return reading ? 'viewer' : 'operator';

@@ -84,4 +84,15 @@ describe('the OpenAPI document', () => {
       }
     }
   }, 60_000);
+
+  it('judges a path by the route it reaches, whatever its letter case', async () => {
+    // Express matches /api/v1/Tokens to the tokens routes: an operator must not get an admin token that way.
+    const sneaky = await fetch(`${admin.url}/api/v1/Tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'escalated', role: 'admin' }),
+    });
+    expect(sneaky.status).toBe(403);
+    expect((await call('GET', '/API/V1/AUDIT', tokens.viewer)).status).toBe(403);
+  });
 });

@@ -12,6 +12,7 @@ export interface Blocker {
   id: string;
   status: EventStatus;
   receivedAt: Date;
+  updatedAt: Date;
   generation: number;
   provider: string;
   eventType: string;
@@ -31,6 +32,7 @@ export async function earliestUnfinishedBefore(
       id: true,
       status: true,
       receivedAt: true,
+      updatedAt: true,
       generation: true,
       provider: true,
       eventType: true,

@@ -103,15 +103,22 @@ export function createEventProcessor(deps: ProcessorDeps) {
     };
 
     const owner = { eventId, runToken: randomUUID() };
-    await prisma.webhookEvent.update({
-      where: { id: eventId },
+    // Conditional: a run that froze before this point must not take back an event its successor has
+    // since processed (a dead one may be run again: that is Bull Board's retry).
+    const stamped = await prisma.webhookEvent.updateMany({
+      where: { id: eventId, status: { in: ['received', 'queued', 'processing', 'failed', 'dead'] } },
       data: {
         status: 'processing',
         processingStartedAt: new Date(),
         attempts: { increment: 1 },
         runToken: owner.runToken,
+        jobId: job.id,
       },
     });
+    if (stamped.count === 0) {
+      jobLogger.warn('event already finished by another run; nothing to do', { status: event.status });
+      return;
+    }
     const processOwnedRun = async (): Promise<void> => {
       const plan = planEvent(event, { botMention: deps.config.BOT_MENTION });
       let workflow: Workflow | null;
@@ -311,7 +318,9 @@ async function runPlannedTask(
  * so two waiting jobs queueing it at once add one job.
  */
 async function requeueIfStranded(deps: ProcessorDeps, blocker: Blocker, logger: Logger): Promise<void> {
-  if (blocker.status !== 'received' || Date.now() - blocker.receivedAt.getTime() < deps.strandedAfterMs) return;
+  // Measured from when the row last changed: an event an operator just put back to `received` is being
+  // queued by the admin at this moment, and queueing it here too would make a second job.
+  if (blocker.status !== 'received' || Date.now() - blocker.updatedAt.getTime() < deps.strandedAfterMs) return;
   const { plan, sourceRetry } = await planStoredEvent(deps, blocker);
   await dispatchEvent(
     { prisma: deps.prisma, queues: deps.queues, taskRetryPolicies: deps.config.TASK_RETRY_POLICIES },

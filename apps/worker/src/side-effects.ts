@@ -1,10 +1,11 @@
 // The side-effect ledger: every call to the outside world is recorded in Postgres under a unique key
 // before it is made. A job re-run (BullMQ retry, stalled lock, SIGKILLed worker) finds the record:
 // - succeeded: the call is not made again; its recorded result is reused;
-// - failed: the call failed for sure, so it is made again;
+// - failed: the call was answered with a failure, so it is made again;
 // - started: an earlier run died during the call, outcome unknown. Downstreams that take our key as an
 //   Idempotency-Key (AgentAPI, Codegen, MAS) are called again under the same key and drop the repeat;
 //   those that cannot (a Slack message, a Linear comment) are not called again: at most once.
+import { isAxiosError } from 'axios';
 import { Prisma, isUniqueViolation, type PrismaClient } from '@hookfleet/db';
 import type { Metrics } from '@hookfleet/observability';
 
@@ -71,6 +72,14 @@ export function createSideEffectLedger(deps: { prisma: PrismaClient; metrics: Me
         metrics.sideEffects.inc({ kind: spec.kind, outcome: 'performed' });
         return { performed: true, result };
       } catch (error) {
+        // No answer (a timeout, a dropped connection): the request may have been delivered. For a
+        // downstream that cannot drop a repeat, the record stays `started` (outcome unknown), so no run
+        // sends it again.
+        const unanswered = isAxiosError(error) && error.response === undefined;
+        if (unanswered && !spec.downstreamDedupes) {
+          metrics.sideEffects.inc({ kind: spec.kind, outcome: 'failed' });
+          throw error;
+        }
         // Only a call still in flight can fail: a run that lost its lock must not mark failed what its
         // successor has since completed.
         await prisma.sideEffect.updateMany({

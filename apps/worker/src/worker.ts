@@ -24,6 +24,9 @@ import { createForwardProcessor } from './forward-event.js';
 import { createEventProcessor } from './process-event.js';
 import { createSideEffectLedger } from './side-effects.js';
 
+/** BullMQ's reason for failing a job that stalled more than maxStalledCount times. */
+const STALLED_OUT = /(stalled|started) more than allowable limit/i;
+
 export interface RunningWorker {
   /** The probe and metrics server. */
   healthUrl: string;
@@ -87,7 +90,26 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
         },
       },
     });
-    // Outcomes are recorded by the processor; these listeners only keep errors visible.
+    // Outcomes are recorded by the processor. The one failure no processor sees is BullMQ failing a job
+    // that stalled more than WORKER_MAX_STALLED_COUNT times: its event would stay `processing` and hold
+    // its workflow back forever, so it is marked dead here (only if still `processing`).
+    worker.on('failed', (job, error) => {
+      const data = eventJobDataSchema.safeParse(job?.data);
+      if (!job || job.name === FORWARD_JOB_NAME || !data.success || !STALLED_OUT.test(error.message)) return;
+      prisma.webhookEvent
+        .updateMany({
+          where: { id: data.data.eventId, status: 'processing', jobId: job.id },
+          data: { status: 'dead', lastError: `the job failed outside its run: ${error.message}` },
+        })
+        .then(({ count }) => {
+          if (count > 0)
+            logger.warn('event marked dead after its job failed outside a run', {
+              job_id: job.id,
+              error: error.message,
+            });
+        })
+        .catch((failure: unknown) => logger.error('marking a stalled event dead failed', { error: String(failure) }));
+    });
     worker.on('error', (error) => logger.error('worker error', { queue, error: error.message }));
     return worker;
   });

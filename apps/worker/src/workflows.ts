@@ -9,7 +9,7 @@ const HEAD_MOVING = new Set(['opened', 'reopened', 'updated', 'pushed']);
 
 export async function correlateEvent(
   prisma: PrismaClient,
-  event: { id: string; provider: string; workflowId: string | null },
+  event: { id: string; provider: string; workflowId: string | null; sequence: bigint },
   plan: EventPlan,
 ): Promise<Workflow | null> {
   const ref = plan.workflow;
@@ -47,15 +47,21 @@ export async function correlateEvent(
       SELECT id, state::text AS state, completed_at FROM workflows WHERE key = ${key} FOR UPDATE`;
     if (!current) throw new Error(`workflow ${key} vanished`);
 
-    const state = nextState(current.state, plan.signal);
+    // An older event run again (a reprocess, a retried task) must not wind the workflow back past
+    // events delivered after it: it joins the workflow, but its signal and head are history.
+    const superseded = await tx.webhookEvent.findFirst({
+      where: { workflowId: current.id, sequence: { gt: event.sequence }, status: 'processed' },
+      select: { id: true },
+    });
+    const state = superseded ? current.state : nextState(current.state, plan.signal);
     const firstLink = event.workflowId !== current.id;
     const data: Prisma.WorkflowUpdateInput = {
       state,
       completedAt: TERMINAL_STATES.has(state) ? (current.completed_at ?? new Date()) : null,
       ...(firstLink ? { eventCount: { increment: 1 } } : {}),
-      ...(ref.title ? { title: ref.title } : {}),
-      ...(ref.branch ? { branch: ref.branch } : {}),
-      ...(plan.signal && HEAD_MOVING.has(plan.signal) && ref.headSha ? { headSha: ref.headSha } : {}),
+      ...(ref.title && !superseded ? { title: ref.title } : {}),
+      ...(ref.branch && !superseded ? { branch: ref.branch } : {}),
+      ...(plan.signal && HEAD_MOVING.has(plan.signal) && ref.headSha && !superseded ? { headSha: ref.headSha } : {}),
     };
     const workflow = await tx.workflow.update({ where: { id: current.id }, data });
     if (firstLink) await tx.webhookEvent.update({ where: { id: event.id }, data: { workflowId: workflow.id } });

@@ -89,7 +89,7 @@ function spawnWorker(): ChildProcess {
 }
 
 /** The worker that takes over: checks for stalled jobs often. */
-function startRescuer(): Promise<RunningWorker> {
+function startRescuer(env: Record<string, string> = {}): Promise<RunningWorker> {
   return startWorker(
     parseConfig(workerConfigSchema, {
       ...environment.env,
@@ -98,6 +98,7 @@ function startRescuer(): Promise<RunningWorker> {
       WORKER_LOCK_DURATION_MS: LOCK_MS,
       WORKER_STALLED_INTERVAL_MS: '300',
       AGENTAPI_BASE_URL: agentApi.url,
+      ...env,
     }),
   );
 }
@@ -198,6 +199,37 @@ it(
     } finally {
       frozen.kill('SIGTERM');
       await exited;
+      await rescuer.stop();
+    }
+  },
+);
+
+it(
+  'a job that stalls past the limit is failed by BullMQ, and its event is dead, not left processing',
+  { timeout: 90_000 },
+  async () => {
+    const victim = spawnWorker();
+    const exited = once(victim, 'exit');
+    const eventId = await deliverFailedCheck(703);
+    await waitFor(async () => (agentApi.requests.length === 1 ? true : undefined), 'the job to reach AgentAPI', 30_000);
+    victim.kill('SIGKILL');
+    await exited;
+    releaseFirst();
+    // No stall allowed: the stalled check fails the job instead of running it again.
+    const rescuer = await startRescuer({ WORKER_MAX_STALLED_COUNT: '0' });
+    try {
+      const event = await waitFor(
+        async () => {
+          const row = await prisma.webhookEvent.findUniqueOrThrow({ where: { id: eventId } });
+          return row.status === 'dead' ? row : undefined;
+        },
+        'the event to be dead',
+        30_000,
+      );
+      expect(event.lastError).toContain('stalled more than allowable limit');
+      // It did not run again: the only AgentAPI call is the killed worker's.
+      expect(agentApi.requests).toHaveLength(1);
+    } finally {
       await rescuer.stop();
     }
   },

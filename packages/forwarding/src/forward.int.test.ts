@@ -83,7 +83,7 @@ describe('guarded agents', () => {
 
   it('refuse a name when any of its addresses is private, not only the first', async () => {
     const resolve: ResolveHostname = async () => [
-      { address: '203.0.113.10', family: 4 },
+      { address: '93.184.215.14', family: 4 },
       { address: '::ffff:10.0.0.7', family: 6 },
     ];
     const agents = createGuardedAgents({ allowPrivateNetwork: false }, { resolve });

@@ -32,6 +32,10 @@ describe('checkForwardUrl', () => {
     ['http://239.255.255.250/', /multicast/],
     ['http://[ff02::1]/', /multicast/],
     ['http://255.255.255.255/', /broadcast/],
+    ['http://[64:ff9b::a00:5]/', /NAT64/],
+    ['http://[2002:a00:1::1]/', /6to4/],
+    ['http://198.18.0.1/', /benchmarking/],
+    ['http://192.0.2.10/', /documentation/],
     // IPv4-mapped IPv6, dotted and hex (the URL parser rewrites the first into the second).
     ['http://[::ffff:127.0.0.1]/', /loopback/],
     ['http://[::ffff:7f00:1]/', /loopback/],
@@ -52,10 +56,10 @@ describe('checkForwardUrl', () => {
 
   it('allows public addresses and hostnames (hostnames are checked when connecting)', () => {
     for (const url of [
-      'https://203.0.113.10/hook',
+      'https://93.184.215.14/hook',
       'http://172.32.0.1/',
       'http://100.128.0.1/',
-      'http://[2001:db8::1]/',
+      'http://[2606:4700:4700::1111]/',
       'http://[::ffff:8.8.8.8]/',
       'https://receiver.example.com/hook?x=1',
       'http://localhost:8080/',

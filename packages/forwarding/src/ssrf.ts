@@ -17,11 +17,22 @@ const REFUSED_RANGES: ReadonlyArray<{ network: string; prefix: number; kind: str
   { network: '169.254.0.0', prefix: 16, kind: 'link-local' },
   { network: '172.16.0.0', prefix: 12, kind: 'private' },
   { network: '192.168.0.0', prefix: 16, kind: 'private' },
+  { network: '192.0.0.0', prefix: 24, kind: 'IETF protocol assignments' },
+  { network: '192.0.2.0', prefix: 24, kind: 'documentation (TEST-NET-1)' },
+  { network: '198.18.0.0', prefix: 15, kind: 'benchmarking' },
+  { network: '198.51.100.0', prefix: 24, kind: 'documentation (TEST-NET-2)' },
+  { network: '203.0.113.0', prefix: 24, kind: 'documentation (TEST-NET-3)' },
   { network: '224.0.0.0', prefix: 4, kind: 'multicast' },
   { network: '240.0.0.0', prefix: 4, kind: 'reserved or broadcast' },
   // The deprecated IPv4-compatible form (::a.b.c.d), which BlockList does not map to IPv4; it also holds
   // the unspecified address (::) and loopback (::1).
   { network: '::', prefix: 96, kind: 'unspecified, loopback or IPv4-compatible' },
+  // IPv6 forms that carry an IPv4 address a gateway will reach (NAT64, 6to4): refused whole, since the
+  // embedded address may be private.
+  { network: '64:ff9b::', prefix: 96, kind: 'NAT64 (embeds an IPv4 address)' },
+  { network: '64:ff9b:1::', prefix: 48, kind: 'local-use NAT64' },
+  { network: '2002::', prefix: 16, kind: '6to4 (embeds an IPv4 address)' },
+  { network: '2001:db8::', prefix: 32, kind: 'documentation' },
   { network: 'fc00::', prefix: 7, kind: 'unique local (private)' },
   { network: 'fe80::', prefix: 10, kind: 'link-local' },
   { network: 'ff00::', prefix: 8, kind: 'multicast' },

@@ -1,3 +1,3 @@
 export { startIngress, type RunningIngress } from './ingress.js';
 export { ingressConfigSchema, type IngressConfig } from './config.js';
-export { GITHUB_WEBHOOK_PATHS, SOURCE_WEBHOOK_PATH } from './routes/webhooks.js';
+export { SOURCE_WEBHOOK_PATH } from './routes/webhooks.js';

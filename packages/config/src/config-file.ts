@@ -12,7 +12,7 @@ export const CONFIG_FILE_ENV = 'WEBHOOK_CONFIG_FILE';
 /**
  * The paths the ingress serves the built-in GitHub source on (the design documents' three spellings). The
  * routes are fixed, so `webhook.server.path` may name any of them and moves nothing; any other value is
- * refused rather than silently not served. Equal to the ingress's GITHUB_WEBHOOK_PATHS (an e2e test checks).
+ * refused rather than silently not served. The ingress mounts its routes from this list.
  */
 export const GITHUB_WEBHOOK_PATHS = ['/webhooks/github', '/webhook/github', '/api/v1/webhooks/github'] as const;
 

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adminConfigSchema } from '@hookfleet/admin';
-import { CONFIG_FILE_SETTINGS, ConfigError, GITHUB_WEBHOOK_PATHS, parseConfig } from '@hookfleet/config';
-import { GITHUB_WEBHOOK_PATHS as SERVED_GITHUB_PATHS, ingressConfigSchema } from '@hookfleet/ingress';
+import { CONFIG_FILE_SETTINGS, ConfigError, parseConfig } from '@hookfleet/config';
+import { ingressConfigSchema } from '@hookfleet/ingress';
 import { QUEUE_NAMES } from '@hookfleet/queue';
 import { parseWorkerConfig, workerConfigSchema } from '@hookfleet/worker';
 
@@ -64,10 +64,6 @@ describe('WEBHOOK_CONFIG_FILE with the apps', () => {
       env === null ? [] : env.endsWith('*') ? QUEUE_NAMES.map((queue) => env.replace('*', queue.toUpperCase())) : [env],
     );
     expect(keys.filter((key) => !read.has(key))).toEqual([]);
-  });
-
-  it('accepts as webhook.server.path exactly the paths the ingress serves the GitHub source on', () => {
-    expect([...GITHUB_WEBHOOK_PATHS]).toEqual(SERVED_GITHUB_PATHS);
   });
 
   it("gives each queue the file's concurrency, under env's", () => {

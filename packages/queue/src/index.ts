@@ -1,7 +1,6 @@
 export * from './catalog.js';
 export * from './plan.js';
 export * from './processors.js';
-export { FAILING_CHECK_CONCLUSIONS } from './processors-github.js';
 export * from './workflow-states.js';
 export * from './connections.js';
 export * from './queues.js';

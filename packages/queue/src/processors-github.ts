@@ -24,7 +24,7 @@ import {
 import type { WorkflowSignal } from './workflow-states.js';
 
 /** check_run / check_suite conclusions that call for recovery. */
-export const FAILING_CHECK_CONCLUSIONS = new Set(['failure', 'timed_out', 'cancelled', 'action_required']);
+const FAILING_CHECK_CONCLUSIONS = new Set(['failure', 'timed_out', 'cancelled', 'action_required']);
 const PASSING_CHECK_CONCLUSIONS = new Set(['success', 'neutral', 'skipped']);
 
 const PULL_REQUEST_SIGNALS: Record<string, WorkflowSignal> = {

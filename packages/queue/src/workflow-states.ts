@@ -1,20 +1,10 @@
 // The workflow state machine: which signal an event sends its workflow, and where that takes it.
 // A signal that does not apply to the current state (a check result on a merged pull request) leaves it.
 
-export const WORKFLOW_KINDS = ['pull_request', 'branch', 'commit'] as const;
-export type WorkflowKind = (typeof WORKFLOW_KINDS)[number];
+// The states and kinds themselves are the schema's enums (prisma/schema.prisma), defined once there.
+import type { WorkflowKind, WorkflowState } from '@hookfleet/db';
 
-export const WORKFLOW_STATES = [
-  'open',
-  'checks_failed',
-  'checks_passed',
-  'changes_requested',
-  'approved',
-  'merged',
-  'closed',
-  'active',
-] as const;
-export type WorkflowState = (typeof WORKFLOW_STATES)[number];
+export type { WorkflowKind, WorkflowState };
 
 export type WorkflowSignal =
   | 'opened'

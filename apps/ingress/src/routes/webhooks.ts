@@ -20,6 +20,7 @@ import {
   type RawDelivery,
   type RejectionCode,
 } from '@hookfleet/providers';
+import { GITHUB_WEBHOOK_PATHS } from '@hookfleet/config';
 import { planEvent, type EventQueues } from '@hookfleet/queue';
 import { isAllowed, toBlockList, type SourceResolver, type SourceSettings } from '@hookfleet/sources';
 import type { PayloadValidator, ValidationVerdict } from '@hookfleet/validation';
@@ -30,7 +31,6 @@ import { clientAddressKey, createRateLimiter } from '../rate-limits.js';
 import { receiveDelivery } from '../receive-delivery.js';
 
 /** The built-in GitHub source's paths: the design documents' three spellings. */
-export const GITHUB_WEBHOOK_PATHS = ['/webhooks/github', '/webhook/github', '/api/v1/webhooks/github'];
 export const SOURCE_WEBHOOK_PATH = '/webhooks/:provider/:sourceId';
 
 const JSON_TYPE = 'application/json';
@@ -385,7 +385,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     store,
     recordRejection,
   ];
-  router.post(GITHUB_WEBHOOK_PATHS, useBuiltInGithub, ...pipeline);
+  router.post([...GITHUB_WEBHOOK_PATHS], useBuiltInGithub, ...pipeline);
   router.post(SOURCE_WEBHOOK_PATH, resolveSource, ...pipeline);
   return router;
 }

@@ -13,6 +13,7 @@ import { routesOf } from './testing/routes-of.js';
 import { SIGN_IN_PATHS } from './sessions.js';
 
 const TOKEN = 'admin-test-token-0123456789';
+const MAX_INLINE_BYTES = 2048;
 const PUBLIC_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
 let environment: TestEnvironment;
@@ -29,6 +30,7 @@ beforeAll(async () => {
       ADMIN_HOST: '127.0.0.1',
       ADMIN_API_TOKEN: TOKEN,
       SOURCE_SECRETS_KEY: randomBytes(32).toString('base64'),
+      ADMIN_MAX_INLINE_BYTES: String(MAX_INLINE_BYTES),
     }),
   );
   app = server.app;
@@ -309,5 +311,40 @@ describe('sources', () => {
       ).json(),
     ).toMatchObject({ code: 'invalid_settings' });
     expect(await prisma.source.count()).toBe(before);
+  });
+});
+
+describe('event detail size', () => {
+  it('shows a document above the inline limit as a truncated preview with its size, and a small one whole', async () => {
+    const big = { title: 'x'.repeat(50_000), nested: { numbers: Array.from({ length: 500 }, (_, i) => i) } };
+    const event = await prisma.webhookEvent.create({
+      data: {
+        provider: 'github',
+        headers: {},
+        bodySha256: 'big',
+        hookId: '1',
+        deliveryId: 'big-payload',
+        eventType: 'push',
+        queue: 'deployment',
+        status: 'processed',
+        payload: big,
+        transformed: { small: true },
+      },
+    });
+    const answer = await call('GET', `/api/v1/events/${event.id}`, TOKEN);
+    expect(answer.status).toBe(200);
+    const body = answer.body as Record<string, unknown>;
+    expect(body).toMatchObject({
+      payload: null,
+      payload_truncated: true,
+      transformed: { small: true },
+      transformed_truncated: false,
+    });
+    // Postgres's JSON text puts a space after each ":" and ",", so it is a little longer than JSON.stringify's.
+    expect(body.payload_bytes).toBeGreaterThan(Buffer.byteLength(JSON.stringify(big)));
+    expect(body.transformed_bytes).toBe(Buffer.byteLength('{"small": true}'));
+    expect(body.payload_preview).toHaveLength(MAX_INLINE_BYTES);
+    expect(String(body.payload_preview)).toMatch(/^\{"title": "xxx/);
+    expect(JSON.stringify(body).length).toBeLessThan(MAX_INLINE_BYTES * 4);
   });
 });

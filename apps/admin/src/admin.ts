@@ -9,6 +9,7 @@ import {
   retryPolicyOf,
   waitUntilReady,
 } from '@hookfleet/queue';
+import { createTransformSandbox, transformLimitsOf } from '@hookfleet/sources';
 import type { AdminConfig } from './config.js';
 import { createTokenStore } from './auth.js';
 import { startOperations } from './operations.js';
@@ -50,6 +51,7 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
     },
     { producer: clients.redis, worker: operationsRedis, prefix: config.QUEUE_PREFIX },
   );
+  const transforms = createTransformSandbox(transformLimitsOf(config));
   const app = createAdminServer({
     config,
     prisma: clients.prisma,
@@ -59,6 +61,7 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
     checks: clients.checks,
     tokens,
     operations,
+    transforms,
     sessions: createSessionStore({ redis: clients.redis, prefix: config.QUEUE_PREFIX, tokens }),
   });
   const server = await listen(app, config.ADMIN_PORT, config.ADMIN_HOST);
@@ -69,6 +72,7 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
     app,
     async stop() {
       await server.close();
+      await transforms.close();
       await operations.close();
       operationsRedis.disconnect();
       await closeEventQueues(queues);

@@ -4,7 +4,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ApiRole, PrismaClient } from '@hookfleet/db';
-import { AppError } from '@hookfleet/http';
+import { AppError, bindRequestLog } from '@hookfleet/http';
+import { requireSameOrigin } from './sessions.js';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const satisfies readonly ApiRole[];
 const RANK: Record<ApiRole, number> = { viewer: 1, operator: 2, admin: 3 };
@@ -127,12 +128,15 @@ export function authenticate(deps: {
         principal = (await deps.session?.(req)) ?? null;
         if (!principal) throw new AppError(401, 'missing_token', 'Authorization: Bearer <token> is required');
       }
+      const viaSession = typeof header !== 'string';
+      (res.locals as { principal?: Principal }).principal = principal;
+      bindRequestLog(res, { principal: principal.name, role: principal.role, via: viaSession ? 'session' : 'token' });
+      // A cookie is sent by the browser on its own, whoever's page asks: a change needs this admin's origin.
+      if (viaSession) requireSameOrigin(req);
       const needed = requiredRole(req.method, req.path);
       if (!hasRole(principal, needed)) {
-        (res.locals as { principal?: Principal }).principal = principal;
         throw new AppError(403, 'insufficient_role', `this needs the ${needed} role; the token is ${principal.role}`);
       }
-      (res.locals as { principal?: Principal }).principal = principal;
       next();
     } catch (error) {
       next(error);

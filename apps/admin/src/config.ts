@@ -1,5 +1,6 @@
-import { port, positiveInt } from '@hookfleet/config';
+import { port, positiveInt, trustProxy } from '@hookfleet/config';
 import { queueConfigSchema } from '@hookfleet/queue';
+import { transformConfigShape } from '@hookfleet/sources';
 import { z } from 'zod';
 
 export const adminConfigSchema = queueConfigSchema.extend({
@@ -12,5 +13,22 @@ export const adminConfigSchema = queueConfigSchema.extend({
   RETENTION_DAYS: positiveInt.default(30),
   /** How often sources' scheduled dead-letter re-drive (settings.deadLetterRedrive) looks for due events. */
   DEAD_LETTER_REDRIVE_SCAN_MS: positiveInt.default(60_000),
+  /** An event's payload or transformed document larger than this (as JSON) is shown as a truncated preview. */
+  ADMIN_MAX_INLINE_BYTES: positiveInt.default(1024 * 1024),
+  /** The transform dry run (POST /api/v1/sources/:id/transform/test) runs in the same sandbox as the worker. */
+  ...transformConfigShape,
+  /** The proxies in front of the admin (as TRUST_PROXY): behind a TLS-terminating one, req.secure is then true. */
+  ADMIN_TRUST_PROXY: trustProxy.default(0),
+  /**
+   * The session cookie's Secure flag. auto: when the request came over TLS (directly, or through a trusted
+   * proxy); true / false: always / never. Unset: true in production, auto elsewhere; serving production
+   * over plain HTTP needs an explicit false (browsers accept Secure cookies from http://localhost).
+   */
+  ADMIN_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).optional(),
 });
 export type AdminConfig = z.infer<typeof adminConfigSchema>;
+
+export type CookieSecurity = 'auto' | 'true' | 'false';
+
+export const cookieSecurityOf = (config: Pick<AdminConfig, 'ADMIN_COOKIE_SECURE' | 'NODE_ENV'>): CookieSecurity =>
+  config.ADMIN_COOKIE_SECURE ?? (config.NODE_ENV === 'production' ? 'true' : 'auto');

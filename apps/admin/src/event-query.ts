@@ -3,9 +3,14 @@
 // cursor over the delivery sequence. Payload fields become one JSON containment test (payload @> {...}),
 // which the GIN index on payload (jsonb_path_ops) answers without reading every row.
 import { Prisma, EventStatus, type PrismaClient } from '@hookfleet/db';
+import { buildDocument, findUnsafeInput, parseDottedPath } from '@hookfleet/key-paths';
 import { z } from 'zod';
 
 const PAYLOAD_FIELD = /^payload\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+){0,15})$/;
+/** Nesting allowed in a payload filter's value: enough for any real match, far from Postgres's stack limit. */
+const MAX_VALUE_DEPTH = 32;
+/** Postgres bigint: a longer cursor was never given out. */
+const MAX_CURSOR = 2n ** 63n - 1n;
 
 export const eventFilterSchema = z
   .object({
@@ -20,7 +25,21 @@ export const eventFilterSchema = z
     since: z.coerce.date().optional(),
     until: z.coerce.date().optional(),
     /** Payload fields: dotted path -> value (JSON when it parses as JSON, else the string itself). */
-    payload: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/), z.unknown()).optional(),
+    payload: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]+$/)
+          .superRefine((path, ctx) => {
+            const parsed = parseDottedPath(path);
+            if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.reason });
+          }),
+        z.unknown().superRefine((value, ctx) => {
+          const unsafe = findUnsafeInput(typeof value === 'string' ? parseJsonish(value) : value, MAX_VALUE_DEPTH);
+          if (unsafe) ctx.addIssue({ code: 'custom', message: `not a usable filter value (${unsafe.kind})` });
+        }),
+      )
+      .optional(),
   })
   .strict();
 export type EventFilter = z.infer<typeof eventFilterSchema>;
@@ -32,34 +51,29 @@ export const cursorPage = z.object({
     .string()
     .regex(/^\d{1,19}$/, 'not a cursor this API gave out')
     .transform((value) => BigInt(value))
+    .refine((value) => value <= MAX_CURSOR, 'not a cursor this API gave out')
     .optional(),
 });
 
 /** Splits a query string's `payload.*` keys out of the rest, so both can be validated. */
 export function splitPayloadFields(query: Record<string, unknown>): Record<string, unknown> {
-  const rest: Record<string, unknown> = {};
-  const payload: Record<string, unknown> = {};
+  // Null prototypes: a key such as "__proto__" stays an own key the schema sees (and refuses).
+  const rest = Object.create(null) as Record<string, unknown>;
+  const payload = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(query)) {
     const field = PAYLOAD_FIELD.exec(key);
     if (field?.[1] && typeof value === 'string') payload[field[1]] = value;
     else rest[key] = value;
   }
-  return Object.keys(payload).length > 0 ? { ...rest, payload } : rest;
+  if (Object.keys(payload).length > 0) rest.payload = payload;
+  return rest;
 }
 
-/** {"pull_request.number": "42"} -> {"pull_request": {"number": 42}}. */
+/** {"pull_request.number": "42"} -> {"pull_request": {"number": 42}}; the schema has refused unsafe paths. */
 function containment(fields: Record<string, unknown>): Record<string, unknown> {
-  const document: Record<string, unknown> = {};
-  for (const [path, raw] of Object.entries(fields)) {
-    const keys = path.split('.');
-    let node = document;
-    for (const key of keys.slice(0, -1)) {
-      const next = node[key];
-      node = (typeof next === 'object' && next !== null ? next : (node[key] = {})) as Record<string, unknown>;
-    }
-    node[keys.at(-1)!] = typeof raw === 'string' ? parseJsonish(raw) : raw;
-  }
-  return document;
+  return buildDocument(
+    Object.entries(fields).map(([path, raw]) => [path.split('.'), typeof raw === 'string' ? parseJsonish(raw) : raw]),
+  );
 }
 
 function parseJsonish(value: string): unknown {

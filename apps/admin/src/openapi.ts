@@ -6,6 +6,7 @@ import type { ApiRole } from '@hookfleet/db';
 import { cursorPage, eventFilterSchema } from './event-query.js';
 import { cleanupSchema, taskFilterSchema } from './operations.js';
 import { pagination } from './routes/shared.js';
+import { transformTestBody } from './routes/sources.js';
 
 export interface RouteDoc {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -141,6 +142,13 @@ export const ROUTE_DOCS: RouteDoc[] = [
     path: '/api/v1/sources/:id/rotate-secret',
     role: 'admin',
     summary: 'A new current secret, shown once',
+  },
+  {
+    method: 'post',
+    path: '/api/v1/sources/:id/transform/test',
+    role: 'admin',
+    summary: 'Dry run: a transform expression (or the source’s own) over a sample payload, in the sandbox',
+    body: transformTestBody,
   },
   { method: 'get', path: '/api/v1/tokens', role: 'admin', summary: 'API tokens (never the tokens themselves)' },
   { method: 'post', path: '/api/v1/tokens', role: 'admin', summary: 'Issue a token; it is shown once' },

@@ -12,9 +12,10 @@ import type { Logger, Metrics } from '@hookfleet/observability';
 import { queueDepths, type EventQueues } from '@hookfleet/queue';
 import { authenticate, type TokenStore } from './auth.js';
 import { auditTrail } from './audit.js';
+import { refuseUnsafeInput } from './input-guard.js';
 import { BULL_BOARD_PATH, bullBoardInlineStyles, bullBoardRouter } from './bull-board.js';
-import type { AdminConfig } from './config.js';
-import { createSecretBox } from '@hookfleet/sources';
+import { cookieSecurityOf, type AdminConfig } from './config.js';
+import { createSecretBox, type TransformSandbox } from '@hookfleet/sources';
 import express from 'express';
 import { deadLetterRoutes } from './routes/dead-letters.js';
 import { eventRoutes } from './routes/events.js';
@@ -38,12 +39,15 @@ export interface AdminDeps {
   checks: Record<string, HealthCheck>;
   tokens: TokenStore;
   operations: Operations;
+  transforms: TransformSandbox;
   /** Browser sign-in (sessions.ts); without it the API and Bull Board take bearer tokens only. */
   sessions?: SessionStore;
 }
 
 export function createAdminServer(deps: AdminDeps): Express {
   const app = createBaseApp({ helmet: { contentSecurityPolicy: adminContentSecurityPolicy() } });
+  // Explicit hops or addresses only: behind a TLS-terminating proxy, req.secure (the cookie's Secure flag) follows it.
+  app.set('trust proxy', deps.config.ADMIN_TRUST_PROXY);
   app.use(requestContext(deps));
   app.use(
     healthRoutes({
@@ -57,14 +61,19 @@ export function createAdminServer(deps: AdminDeps): Express {
     }),
   );
   app.use(masCallbackRoutes({ prisma: deps.prisma, secret: deps.config.MAS_CALLBACK_SECRET, logger: deps.logger }));
-  if (deps.sessions) app.use(sessionRoutes({ sessions: deps.sessions, tokens: deps.tokens }));
+  if (deps.sessions) {
+    app.use(
+      sessionRoutes({ sessions: deps.sessions, tokens: deps.tokens, secureCookie: cookieSecurityOf(deps.config) }),
+    );
+  }
   // Everything below needs a token (or a browser session) with the route's role; changes are audited.
   app.use(auditTrail(deps));
   app.use(authenticate({ tokens: deps.tokens, session: deps.sessions?.session }));
   if (deps.sessions) app.use(loginRedirect(BULL_BOARD_PATH));
   app.use(express.json({ limit: '100kb' }));
+  app.use(refuseUnsafeInput());
   app.use(tokenRoutes(deps));
-  app.use(eventRoutes(deps));
+  app.use(eventRoutes({ ...deps, maxInlineBytes: deps.config.ADMIN_MAX_INLINE_BYTES }));
   app.use(taskRoutes(deps));
   app.use(workflowRoutes(deps));
   app.use(deadLetterRoutes(deps));
@@ -78,6 +87,7 @@ export function createAdminServer(deps: AdminDeps): Express {
     sourceRoutes({
       prisma: deps.prisma,
       box: deps.config.SOURCE_SECRETS_KEY ? createSecretBox(deps.config.SOURCE_SECRETS_KEY) : null,
+      transforms: deps.transforms,
     }),
   );
   app.use(BULL_BOARD_PATH, bullBoardRouter(deps.queues));

@@ -52,6 +52,9 @@ async function login(token: string) {
   return { response, setCookie, cookie: value ? `${SESSION_COOKIE}=${value}` : null };
 }
 
+/** What a browser sends with a request from the admin's own pages. */
+const SAME_ORIGIN = { 'sec-fetch-site': 'same-origin' };
+
 const withCookie = (path: string, cookie: string, init: RequestInit = {}) =>
   fetch(`${admin.url}${path}`, { ...init, headers: { cookie, ...init.headers }, redirect: 'manual' });
 
@@ -120,8 +123,12 @@ describe('a session', () => {
     };
     expect(queues.queues.length).toBeGreaterThan(0);
     expect(queues.queues.every((queue) => queue.readOnlyMode)).toBe(true);
-    const retry = await withCookie('/admin/queues/api/queues/validation/retry/failed', cookie!, { method: 'PUT' });
+    const retry = await withCookie('/admin/queues/api/queues/validation/retry/failed', cookie!, {
+      method: 'PUT',
+      headers: SAME_ORIGIN,
+    });
     expect(retry.status).toBe(403);
+    expect(await retry.json()).toMatchObject({ code: 'insufficient_role' });
   });
 
   it('gives an operator the full board', async () => {
@@ -147,6 +154,94 @@ describe('a session', () => {
     await prisma.apiToken.update({ where: { id: issued.id }, data: { revokedAt: new Date() } });
     clock += 5_000;
     expect(await sessions.session(request)).toBeNull();
+  });
+});
+
+describe('a change made with a session cookie', () => {
+  const pausedQueue = () => redis.hexists(`${environment.env.QUEUE_PREFIX}:default:meta`, 'paused');
+
+  it('is refused unless it comes from the admin’s own origin; reads and bearer-token calls are not judged', async () => {
+    const { token } = await issue('operator');
+    const { cookie } = await login(token);
+    const ownOrigin = new URL(admin.url).origin;
+    const crossSite: Array<[string, Record<string, string>]> = [
+      ['another site', { origin: 'http://evil.example' }],
+      ['another port of the same host', { origin: ownOrigin.replace(/:\d+$/, ':1') }],
+      ['a sibling subdomain, as the browser reports it', { 'sec-fetch-site': 'same-site' }],
+      ['a browser that says nothing', {}],
+    ];
+    for (const [from, headers] of crossSite) {
+      const pause = await withCookie('/admin/queues/api/queues/default/pause', cookie!, { method: 'PUT', headers });
+      expect(pause.status, from).toBe(403);
+      expect(await pause.json(), from).toMatchObject({ code: 'cross_site_request' });
+      const cleanup = await withCookie('/api/v1/admin/cleanup', cookie!, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'older_than_days=1',
+      });
+      expect(cleanup.status, from).toBe(403);
+      const addJob = await withCookie('/admin/queues/api/queues/default/add', cookie!, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'text/plain' },
+        body: '{"name":"x","data":{}}',
+      });
+      expect(addJob.status, from).toBe(403);
+    }
+    expect(await pausedQueue()).toBe(0);
+    const audited = await prisma.auditLog.count({
+      where: { path: '/admin/queues/api/queues/default/pause', status: 403 },
+    });
+    expect(audited).toBe(crossSite.length);
+
+    // Reads need no origin; the admin's own pages may change things.
+    expect((await withCookie('/api/v1/events', cookie!, { headers: { origin: 'http://evil.example' } })).status).toBe(
+      200,
+    );
+    for (const headers of [SAME_ORIGIN, { origin: ownOrigin }]) {
+      expect(
+        (await withCookie('/admin/queues/api/queues/default/pause', cookie!, { method: 'PUT', headers })).status,
+      ).toBe(200);
+      expect(await pausedQueue()).toBe(1);
+      expect(
+        (await withCookie('/admin/queues/api/queues/default/resume', cookie!, { method: 'PUT', headers })).status,
+      ).toBe(200);
+      expect(await pausedQueue()).toBe(0);
+    }
+    // A bearer token is no ambient credential: its calls are judged by role only.
+    const bearer = await fetch(`${admin.url}/api/v1/admin/cleanup`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, origin: 'http://evil.example', 'content-type': 'application/json' },
+      body: JSON.stringify({ older_than_days: 3650 }),
+    });
+    expect(bearer.status).toBe(202);
+  });
+});
+
+describe('the session cookie’s Secure flag', () => {
+  async function cookieFlags(env: Record<string, string>, headers: Record<string, string> = {}) {
+    const other = await startTestAdmin(environment, TOKEN, env);
+    try {
+      const response = await fetch(`${other.url}/admin/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ token: TOKEN }),
+        redirect: 'manual',
+      });
+      expect(response.status).toBe(303);
+      return /;\s*Secure/i.test(response.headers.get('set-cookie') ?? '');
+    } finally {
+      await other.stop();
+    }
+  }
+
+  it('follows TLS through a trusted proxy, is on by default in production, and off only when asked', async () => {
+    const https = { 'x-forwarded-proto': 'https' };
+    expect(await cookieFlags({ ADMIN_TRUST_PROXY: 'loopback' }, https)).toBe(true);
+    expect(await cookieFlags({ ADMIN_TRUST_PROXY: 'loopback' })).toBe(false);
+    // An untrusted client cannot claim TLS.
+    expect(await cookieFlags({}, https)).toBe(false);
+    expect(await cookieFlags({ NODE_ENV: 'production' })).toBe(true);
+    expect(await cookieFlags({ NODE_ENV: 'production', ADMIN_COOKIE_SECURE: 'false' })).toBe(false);
   });
 });
 

@@ -1,13 +1,15 @@
 // Browser sessions for Bull Board and the API: sign in once with an API token, then a cookie stands in
 // for it. The session keeps only the token's id; every request re-reads the token, so revoking it ends
-// its sessions too (within the token store's cache time). SameSite=Strict is what keeps a cross-site
-// page from riding the cookie into a mutating call; the sign-in and sign-out forms also refuse a
-// cross-site Origin, so no other site can sign a browser into someone else's session either.
+// its sessions too (within the token store's cache time). SameSite=Strict alone does not keep other pages
+// from riding the cookie: a browser sends it from sibling subdomains and from other ports of the same host.
+// So every cookie-authenticated change must come from this admin's own origin (sameOriginOnly), and the
+// sign-in and sign-out forms refuse a cross-site post, so no other site can sign a browser into a session.
 import { createHash, randomBytes } from 'node:crypto';
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
 import { AppError } from '@hookfleet/http';
 import type { Clients } from '@hookfleet/queue';
 import type { Principal, TokenStore } from './auth.js';
+import type { CookieSecurity } from './config.js';
 
 export const SESSION_COOKIE = 'hookfleet_session';
 export const LOGIN_PATH = '/admin/login';
@@ -94,17 +96,38 @@ function sendLoginPage(res: Response, status: number, message?: string): void {
 }
 
 /**
- * A form posted from another site is refused: by Sec-Fetch-Site where the browser sends it, else by an
- * Origin naming another host ("null", which no-referrer pages send, says nothing). Callers that send
- * neither are not browsers, and have no ambient cookie to abuse.
+ * Where a browser request came from. Sec-Fetch-Site where the browser sends it (same-site is not
+ * same-origin: a sibling subdomain or another port); else the Origin's host against Host ("null", which
+ * no-referrer pages send, says nothing). Neither: not a browser, or a browser too old to say.
  */
-function refuseCrossSite(req: Request): void {
+function originOf(req: Request): 'same-origin' | 'cross-origin' | 'unknown' {
   const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string')
+    return site === 'same-origin' ? 'same-origin' : site === 'none' ? 'unknown' : 'cross-origin';
   const origin = req.headers.origin;
-  let crossSite = false;
-  if (typeof site === 'string') crossSite = site !== 'same-origin' && site !== 'none';
-  else if (origin !== undefined && origin !== 'null') crossSite = hostOf(origin) !== req.headers.host;
-  if (crossSite) throw new AppError(403, 'cross_site_form', 'cross-site form posts are refused');
+  if (origin === undefined || origin === 'null') return 'unknown';
+  return hostOf(origin) === req.headers.host ? 'same-origin' : 'cross-origin';
+}
+
+/** The sign-in and sign-out forms: refused when posted from another origin; a caller that says nothing has no cookie to abuse. */
+function refuseCrossSite(req: Request): void {
+  if (originOf(req) === 'cross-origin') throw new AppError(403, 'cross_site_form', 'cross-site form posts are refused');
+}
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A change made with a session cookie must say it comes from this admin's own pages: every browser sends
+ * Sec-Fetch-Site or Origin with a POST, PUT, PATCH or DELETE, so one that says neither is refused too.
+ * Bearer-token calls carry no ambient credential and are not judged here.
+ */
+export function requireSameOrigin(req: Request): void {
+  if (READS.has(req.method) || originOf(req) === 'same-origin') return;
+  throw new AppError(
+    403,
+    'cross_site_request',
+    'changes made with a session cookie must come from the admin’s own pages',
+  );
 }
 
 function hostOf(url: string): string | null {
@@ -115,12 +138,20 @@ function hostOf(url: string): string | null {
   }
 }
 
-const cookieOptions = (req: Request) =>
-  ({ httpOnly: true, sameSite: 'strict', path: '/', secure: req.secure }) as const;
-
 /** The sign-in form and sign-out; mounted before `authenticate`, the form being how a browser gets a session. */
-export function sessionRoutes(deps: { sessions: SessionStore; tokens: TokenStore }): Router {
+export function sessionRoutes(deps: {
+  sessions: SessionStore;
+  tokens: TokenStore;
+  secureCookie: CookieSecurity;
+}): Router {
   const router = Router();
+  const cookieOptions = (req: Request) =>
+    ({
+      httpOnly: true,
+      sameSite: 'strict',
+      path: '/',
+      secure: deps.secureCookie === 'auto' ? req.secure : deps.secureCookie === 'true',
+    }) as const;
   const form = express.urlencoded({ extended: false, limit: '4kb' });
 
   router.get(LOGIN_PATH, (_req, res) => sendLoginPage(res, 200));

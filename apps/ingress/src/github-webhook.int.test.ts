@@ -193,6 +193,24 @@ describe('the ingress accepts', () => {
     expect(row.headers).toMatchObject({ 'x-hub-signature-256': '[redacted]', 'x-github-event': 'ping' });
   });
 
+  it('credentials in any header stored as [redacted], whatever the sender named them', async () => {
+    const body = JSON.stringify({ zen: 'Keep it logically awesome.' });
+    const credentials = {
+      'x-api-key': 'key-123',
+      'x-auth-token': 'token-123',
+      authorization: 'Bearer abc',
+      cookie: 'session=abc',
+      'x-client-secret': 'secret-123',
+    };
+    const answer = await post(body, githubHeaders(body, { ...credentials, 'x-request-id': 'req-1' }));
+    expect(answer.status).toBe(202);
+    const row = await prisma.webhookEvent.findUniqueOrThrow({ where: { id: answer.body.eventId as string } });
+    const stored = row.headers as Record<string, string>;
+    for (const name of Object.keys(credentials)) expect(stored[name], name).toBe('[redacted]');
+    expect(stored['x-request-id']).toBe('req-1');
+    expect(JSON.stringify(stored)).not.toMatch(/key-123|token-123|abc|secret-123/);
+  });
+
   it('the same delivery id under another hook as a separate delivery', async () => {
     const body = JSON.stringify({ zen: 'Approachable is better than simple.' });
     const headers = githubHeaders(body, { 'x-github-delivery': 'shared-delivery-id' });

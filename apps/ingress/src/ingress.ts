@@ -68,7 +68,12 @@ export async function startIngress(
     checks: clients.checks,
     isAccepting: () => accepting,
   });
-  const server = await listen(app, config.WEBHOOK_PORT, config.WEBHOOK_HOST);
+  const server = await listen(app, config.WEBHOOK_PORT, config.WEBHOOK_HOST, {
+    headersTimeoutMs: config.WEBHOOK_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.WEBHOOK_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.WEBHOOK_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: config.WEBHOOK_MAX_CONNECTIONS,
+  });
   logger.info('ingress listening', { url: server.url });
   // Off the request path: the schemas' one-off compilation takes seconds.
   setImmediate(() => validator.prepare());

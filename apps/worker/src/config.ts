@@ -8,6 +8,7 @@ import {
   positiveInt,
 } from '@hookfleet/config';
 import { QUEUE_NAMES, type QueueName, queueConfigSchema } from '@hookfleet/queue';
+import { transformConfigShape } from '@hookfleet/sources';
 import { z } from 'zod';
 
 /** "validation,recovery" -> the named queues; an unknown name fails at start. Empty or unset: all. */
@@ -55,6 +56,7 @@ export const workerConfigSchema = queueConfigSchema.extend({
   /** An earlier event still unqueued this long after delivery is queued by the event waiting on it. */
   WORKFLOW_STRANDED_AFTER_MS: positiveInt.default(30_000),
   WORKER_HEALTH_PORT: port.default(8088),
+  ...transformConfigShape,
   /** How long SIGTERM waits for running jobs; keep it below the pod's termination grace period. */
   WORKER_SHUTDOWN_TIMEOUT_MS: positiveInt.default(25_000),
   AGENTAPI_BASE_URL: z.string().url().optional(),

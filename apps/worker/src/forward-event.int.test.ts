@@ -195,10 +195,25 @@ describe('forward processor', () => {
   });
 
   it('refuses a loopback target when the source does not allow private networks', async () => {
+    // Saving such a target is refused (the sources tests); this is a row whose target turned private
+    // after it was saved, as when a name starts resolving inside the network.
+    await expect(
+      createSource(sourceDeps, {
+        provider: 'standard',
+        name: 'strict',
+        settings: { processing: { mode: 'forward', url: receiverUrl } },
+      }),
+    ).rejects.toThrow(/loopback/);
     const { source } = await createSource(sourceDeps, {
       provider: 'standard',
       name: 'strict',
-      settings: { processing: { mode: 'forward', url: receiverUrl } },
+      settings: { processing: { mode: 'forward', url: receiverUrl, allowPrivateNetwork: true } },
+    });
+    const row = await prisma.source.findUniqueOrThrow({ where: { id: source.id } });
+    const settings = row.settings as { processing: Record<string, unknown> };
+    await prisma.source.update({
+      where: { id: source.id },
+      data: { settings: { ...settings, processing: { ...settings.processing, allowPrivateNetwork: false } } },
     });
     const eventId = await insertEvent(source.id, { type: 'order.created' });
     await expect(processForward(jobFor(eventId))).rejects.toBeInstanceOf(UnrecoverableError);

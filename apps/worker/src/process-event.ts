@@ -22,7 +22,7 @@ import {
   type QueueName,
   type RetryPolicy,
 } from '@hookfleet/queue';
-import { processingSchema, transformPayload } from '@hookfleet/sources';
+import { processingSchema, type TransformSandbox } from '@hookfleet/sources';
 import type { Downstreams } from './downstreams.js';
 import { asRetryable, describe, isPermanent } from './errors.js';
 import { notifyDeadTask, notifyWorkflowChange } from './notifications.js';
@@ -45,6 +45,8 @@ export interface ProcessorDeps {
   orderingDelayMs: number;
   /** An earlier event still `received` this long after delivery lost its enqueue: queue it from here. */
   strandedAfterMs: number;
+  /** Where transform-mode sources' expressions run, under time, heap and output limits. */
+  transforms: TransformSandbox;
 }
 
 const EVENT_SELECT = {
@@ -356,16 +358,21 @@ async function applyProcessingMode(deps: ProcessorDeps, event: StoredEvent, queu
   if (!parsed.success) return;
   const processing = parsed.data;
   if (processing.mode === 'transform') {
-    try {
-      const transformed = await transformPayload(processing.expression, event.payload);
-      await deps.prisma.webhookEvent.update({
-        where: { id: event.id },
-        data: { transformed: transformed === null ? Prisma.JsonNull : (transformed as Prisma.InputJsonValue) },
-      });
-    } catch (error) {
-      // The expression compiled when saved; failing on this payload will fail on every retry too.
-      throw new UnrecoverableError(`transform failed: ${describe(error)}`);
+    const outcome = await deps.transforms.run(processing.expression, event.payload);
+    // The same expression on the same payload fails the same way on every retry: permanent.
+    if (!outcome.ok) {
+      throw new UnrecoverableError(
+        outcome.limit
+          ? `transform exceeded its ${outcome.limit} limit: ${outcome.message}`
+          : `transform failed: ${outcome.message}`,
+      );
     }
+    await deps.prisma.webhookEvent.update({
+      where: { id: event.id },
+      data: {
+        transformed: outcome.result === null ? Prisma.JsonNull : (outcome.result as Prisma.InputJsonValue),
+      },
+    });
   }
   if (processing.mode === 'forward') {
     await enqueueForward(deps.queues, {

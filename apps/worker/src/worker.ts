@@ -17,12 +17,14 @@ import {
   type ForwardJobData,
   type QueueName,
 } from '@hookfleet/queue';
-import { createSecretBox } from '@hookfleet/sources';
+import { createSecretBox, createTransformSandbox, transformLimitsOf } from '@hookfleet/sources';
 import { concurrencyOf, type WorkerConfig } from './config.js';
 import { connectDownstreams } from './downstreams.js';
 import { createForwardProcessor } from './forward-event.js';
 import { createEventProcessor } from './process-event.js';
 import { createSideEffectLedger } from './side-effects.js';
+
+const PROGRAMMING_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError];
 
 /** BullMQ's reason for failing a job that stalled more than maxStalledCount times. */
 const STALLED_OUT = /(stalled|started) more than allowable limit/i;
@@ -47,6 +49,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
   const retryPolicy = retryPolicyOf(config);
   const queues = createEventQueues({ connection: producer, prefix: config.QUEUE_PREFIX, retryPolicy, logger });
   const downstreams = connectDownstreams(config, { metrics, logger });
+  const transforms = createTransformSandbox(transformLimitsOf(config));
   const processEvent = createEventProcessor({
     prisma,
     queues,
@@ -58,6 +61,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
     config,
     orderingDelayMs: config.WORKFLOW_ORDERING_DELAY_MS,
     strandedAfterMs: config.WORKFLOW_STRANDED_AFTER_MS,
+    transforms,
   });
   const processForward = createForwardProcessor({
     prisma,
@@ -94,6 +98,12 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
     // that stalled more than WORKER_MAX_STALLED_COUNT times: its event would stay `processing` and hold
     // its workflow back forever, so it is marked dead here (only if still `processing`).
     worker.on('failed', (job, error) => {
+      // A bug's error classes, not a downstream's or an outage's: the job is failed (BullMQ retries it as
+      // any other), and the bug is logged whole and counted.
+      if (PROGRAMMING_ERRORS.some((type) => error instanceof type)) {
+        metrics.unexpectedErrors.inc({ kind: 'job' });
+        logger.error('job failed by an unexpected error', { queue, job_id: job?.id, error });
+      }
       const data = eventJobDataSchema.safeParse(job?.data);
       if (!job || job.name === FORWARD_JOB_NAME || !data.success || !STALLED_OUT.test(error.message)) return;
       prisma.webhookEvent
@@ -153,6 +163,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
         await Promise.all(workers.map((worker) => worker.close(true)));
       }
       await server.close();
+      await transforms.close();
       await closeEventQueues(queues);
       producer.disconnect();
       await clients.close();

@@ -1,7 +1,7 @@
 // The CLI as an operator runs it: a child process per command against a whole real stack (ingress,
 // worker, admin on real Postgres and Redis).
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ let workDir: string;
 
 beforeAll(async () => {
   environment = await testEnvironment();
-  stack = await startStack(environment.env);
+  stack = await startStack(environment.env, { admin: { SOURCE_SECRETS_KEY: randomBytes(32).toString('base64') } });
   workDir = await mkdtemp(join(tmpdir(), 'hookfleet-cli-'));
 });
 
@@ -181,5 +181,41 @@ describe('hookfleet admin commands', () => {
     expect(listed.code).toBe(1);
     expect(listed.stderr).toContain('error: invalid_token');
     expect(listed.stdout + listed.stderr).not.toContain(token);
+  });
+});
+
+describe('hookfleet sources transform-test', () => {
+  it('shows a transform’s result, or the limit it broke, for a sample payload', async () => {
+    const created = await fetch(`${stack.admin.url}/api/v1/sources`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        provider: 'github',
+        name: 'cli-transform',
+        secret: 'cli-transform-secret',
+        settings: { processing: { mode: 'transform', expression: '{"repo": repository.full_name}' } },
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const payloadFile = join(workDir, 'sample.json');
+    await writeFile(payloadFile, JSON.stringify({ repository: { full_name: 'octo/cli' } }));
+
+    const own = await hookfleet('sources', 'transform-test', id, '--payload', payloadFile);
+    expect(own.code).toBe(0);
+    expect(own.stdout).toMatch(/^ok \(\d+ bytes, \d+ ms\)/);
+    expect(own.stdout).toContain('"repo": "octo/cli"');
+
+    const looping = await hookfleet(
+      'sources',
+      'transform-test',
+      id,
+      '--payload',
+      payloadFile,
+      '--expression',
+      '($loop := function($x) { $loop($x + 1) }; $loop(0))',
+    );
+    expect(looping.code).toBe(1);
+    expect(looping.stderr).toContain('transform exceeded its time limit');
   });
 });

@@ -273,6 +273,37 @@ export function createProgram(deps: CliDeps): Command {
       });
   }
 
+  // sources
+  const sources = program.command('sources').description('Sources (configured senders)');
+  sources
+    .command('transform-test')
+    .description('Dry run: a transform expression (default: the source’s own) over a sample payload, in the sandbox')
+    .argument('<id>', 'source id')
+    .requiredOption('--payload <file>', 'a JSON file holding the sample payload')
+    .option('--expression <jsonata>', 'the expression to try instead of the saved one')
+    .option('--json', 'print the raw JSON')
+    .action(async (id: string, options: { payload: string; expression?: string; json?: boolean }, command: Command) => {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(await readFile(options.payload, 'utf8'));
+      } catch (error) {
+        throw new CommandFailed(
+          `--payload ${options.payload}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+      const answer = await admin(command).post<Record<string, unknown>>(
+        `/api/v1/sources/${encodeURIComponent(id)}/transform/test`,
+        { payload, ...(options.expression === undefined ? {} : { expression: options.expression }) },
+      );
+      if (options.json) return printJson(stdout, answer);
+      if (answer.ok) {
+        stdout.write(`ok (${String(answer.output_bytes)} bytes, ${String(answer.duration_ms)} ms)\n`);
+        return printJson(stdout, answer.result);
+      }
+      const limit = answer.limit ? `exceeded its ${String(answer.limit)} limit: ` : 'failed: ';
+      throw new CommandFailed(`transform ${limit}${String(answer.error)}`);
+    });
+
   return program;
 }
 

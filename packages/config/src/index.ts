@@ -1,5 +1,6 @@
 // Env parsing shared by every app: each app extends `baseConfigSchema` in its own config.ts and
 // calls `parseConfig` once in main.ts; nothing else reads process.env.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { CONFIG_FILE_ENV, readConfigFile } from './config-file.js';
 
@@ -24,6 +25,31 @@ export const nonNegativeInt = z.coerce.number().int().min(0);
 export const envBoolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/**
+ * Express's `trust proxy`, never `true` (that would let any client pick its own IP with
+ * X-Forwarded-For): unset or "0" trusts nothing; a number trusts that many proxy hops; otherwise a
+ * comma-separated list of proxy addresses or CIDR ranges (or express's names: loopback, linklocal,
+ * uniquelocal).
+ */
+export const trustProxy = z.string().transform((value, ctx): number | string[] => {
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const entries = trimmed
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const named = new Set(['loopback', 'linklocal', 'uniquelocal']);
+  const bad = entries.filter((entry) => !named.has(entry) && !isIP(entry.split('/')[0] ?? ''));
+  if (entries.length === 0 || bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `a hop count or proxy addresses/CIDR ranges; not: ${bad.join(', ') || value}`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
 
 const postgresUrl = z
   .string()

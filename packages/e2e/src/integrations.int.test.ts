@@ -39,6 +39,10 @@ const PR = {
   forward: 301,
   forwardRefused: 302,
   transform: 401,
+  transformLoop: 402,
+  transformHeap: 403,
+  transformOutput: 404,
+  transformBeside: 405,
 } as const;
 
 interface TaskBody {
@@ -57,6 +61,7 @@ interface EventBody {
   job_id: string | null;
   queue: QueueName;
   transformed: unknown;
+  error_message: string | null;
   forward_attempts: Array<{ attempt: number; url: string; status_code: number | null; error_message: string | null }>;
   tasks: TaskBody[];
   job: { state: string; attempts_made: number } | null;
@@ -438,10 +443,40 @@ describe('a forward-mode source', () => {
     expect(sourceEvent.sourceId).toBe(source.id);
   });
 
-  it('refuses a loopback target unless the source allows private networks: nothing sent, the job dead', async () => {
+  it('refuses a loopback target when saved unless the source allows private networks, naming the field', async () => {
+    for (const url of [
+      `${receiver.url}/hooks/refused`,
+      'http://localhost:9/',
+      'http://0x7f.1/',
+      'http://[::ffff:7f00:1]/',
+    ]) {
+      const refused = await adminPost(stack.admin.url, '/api/v1/sources', {
+        provider: 'github',
+        name: 'forward-refused-at-save',
+        secret: 'forward-refused-secret',
+        settings: { processing: { mode: 'forward', url } },
+      });
+      expect(refused.status, url).toBe(400);
+      expect(refused.body).toMatchObject({
+        code: 'invalid_settings',
+        details: [{ field: 'settings.processing.url', message: expect.stringMatching(/loopback/) }],
+      });
+    }
+    expect(await stack.prisma.source.count({ where: { name: 'forward-refused-at-save' } })).toBe(0);
+  });
+
+  it('still refuses a loopback target when sending (a name can resolve elsewhere later): nothing sent, the job dead', async () => {
     const source = await createGithubSource('forward-loopback', {
       mode: 'forward',
       url: `${receiver.url}/hooks/refused`,
+      allowPrivateNetwork: true,
+    });
+    // As a row saved before its target turned private: the stored settings, changed under the API.
+    const row = await stack.prisma.source.findUniqueOrThrow({ where: { id: source.id } });
+    const settings = row.settings as { processing: Record<string, unknown> };
+    await stack.prisma.source.update({
+      where: { id: source.id },
+      data: { settings: { ...settings, processing: { ...settings.processing, allowPrivateNetwork: false } } },
     });
     const eventId = await accepted(
       await deliver(stack.ingress.url, {
@@ -518,5 +553,63 @@ describe('a transform-mode source', () => {
       details: [{ field: 'settings.processing.expression', message: expect.stringMatching(/^invalid JSONata: /) }],
     });
     expect(await stack.prisma.source.count({ where: { name: 'broken-transform' } })).toBe(0);
+  });
+});
+
+describe('a transform that breaks a limit of its sandbox', () => {
+  const looping = '($loop := function($x) { $loop($x + 1) }; $loop(0))';
+
+  it.each([
+    ['time', PR.transformLoop, looping],
+    ['memory', PR.transformHeap, '[1..10000000]'],
+    ['output', PR.transformOutput, '$pad("", 2000000, "x")'],
+  ])(
+    'fails its job once, as permanent, on its %s limit, while the worker serves other events',
+    async (limit, number, expression) => {
+      const source = await createGithubSource(`transform-${limit}`, { mode: 'transform', expression });
+      const broken = await accepted(
+        await deliver(stack.ingress.url, {
+          event: 'pull_request',
+          payload: pullRequestPayload('labeled', number),
+          path: source.webhook_path,
+          secret: source.secret,
+        }),
+      );
+      // Another event, through the built-in source, while the sandbox works on the broken one.
+      const beside = await accepted(
+        await deliver(stack.ingress.url, {
+          event: 'pull_request',
+          payload: pullRequestPayload('labeled', PR.transformBeside + number * 10),
+        }),
+      );
+      await eventSettled(beside, 'processed');
+      const dead = await eventSettled(broken, 'dead');
+      expect(dead.error_message).toContain(`transform exceeded its ${limit} limit`);
+      expect(dead.job).toMatchObject({ state: 'failed', attempts_made: 1 });
+      expect(dead.transformed).toBeNull();
+      const live = await fetch(`${stack.worker.healthUrl}/health/live`);
+      expect(live.status).toBe(200);
+    },
+  );
+
+  it('shows in a dry run through the admin API, before anything is saved', async () => {
+    const source = await createGithubSource('transform-dry-run', {
+      mode: 'transform',
+      expression: '{ "number": pull_request.number }',
+    });
+    const payload = pullRequestPayload('opened', 77);
+    const path = `/api/v1/sources/${source.id}/transform/test`;
+
+    const own = await adminPost(stack.admin.url, path, { payload });
+    expect(own).toMatchObject({ status: 200, body: { ok: true, result: { number: 77 } } });
+    const other = await adminPost(stack.admin.url, path, { payload, expression: 'pull_request.title' });
+    expect(other.body).toMatchObject({ ok: true, result: (payload.pull_request as { title: string }).title });
+    const loop = await adminPost(stack.admin.url, path, { payload, expression: looping });
+    expect(loop).toMatchObject({ status: 200, body: { ok: false, limit: 'time', error: expect.stringMatching(/ms/) } });
+    const invalid = await adminPost(stack.admin.url, path, { payload, expression: '{ "a": ' });
+    expect(invalid).toMatchObject({ status: 400, body: { code: 'invalid_expression' } });
+    // The dry run saved nothing: the source keeps its expression.
+    const after = await adminGet<CreatedSource>(stack.admin.url, `/api/v1/sources/${source.id}`);
+    expect(after.body.settings.processing).toMatchObject({ expression: '{ "number": pull_request.number }' });
   });
 });

@@ -1,4 +1,5 @@
 export {
+  checkForwardTarget,
   checkForwardUrl,
   createGuardedAgents,
   refusedRangeOf,

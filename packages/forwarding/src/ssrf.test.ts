@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkForwardUrl } from './ssrf.js';
+import { checkForwardTarget, checkForwardUrl, type ResolveHostname } from './ssrf.js';
 
 const strict = { allowPrivateNetwork: false };
 const permissive = { allowPrivateNetwork: true };
@@ -45,6 +45,8 @@ describe('checkForwardUrl', () => {
     ['http://[::ffff:100.64.0.1]/', /carrier-grade NAT/],
     ['http://[::ffff:0.0.0.0]/', /unspecified/],
     ['http://[::ffff:224.0.0.1]/', /multicast/],
+    // Mapped public addresses too: a forward target has no reason to be written that way.
+    ['http://[::ffff:8.8.8.8]/', /IPv4-mapped/],
     // IPv4-compatible IPv6 (deprecated).
     ['http://[::127.0.0.1]/', /IPv4-compatible/],
     // Other spellings of 127.0.0.1 that the URL parser normalises.
@@ -60,7 +62,6 @@ describe('checkForwardUrl', () => {
       'http://172.32.0.1/',
       'http://100.128.0.1/',
       'http://[2606:4700:4700::1111]/',
-      'http://[::ffff:8.8.8.8]/',
       'https://receiver.example.com/hook?x=1',
       'http://localhost:8080/',
     ]) {
@@ -85,5 +86,37 @@ describe('checkForwardUrl', () => {
       expect(checkForwardUrl('https://token@receiver.example.com/', policy)).toMatchObject({ ok: false });
       expect(checkForwardUrl('not a url', policy)).toMatchObject({ ok: false, reason: /valid URL/ });
     }
+  });
+});
+
+describe('checkForwardTarget (when a forward URL is saved)', () => {
+  const resolvesTo =
+    (...addresses: string[]): ResolveHostname =>
+    async () =>
+      addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  const strict = { allowPrivateNetwork: false };
+
+  it('refuses a hostname that resolves to a non-public address, localhost included', async () => {
+    expect(await checkForwardTarget('http://localhost:8080/', strict)).toMatchObject({ ok: false, reason: /loopback/ });
+    expect(
+      await checkForwardTarget('https://hooks.internal.example/', strict, resolvesTo('93.184.215.14', '10.1.2.3')),
+    ).toMatchObject({ ok: false, reason: /10\.1\.2\.3.*private/ });
+  });
+
+  it('passes a public hostname, one that does not resolve yet, and anything when the source opts in', async () => {
+    expect(await checkForwardTarget('https://hooks.example/', strict, resolvesTo('93.184.215.14'))).toMatchObject({
+      ok: true,
+    });
+    const unresolvable: ResolveHostname = async () => {
+      throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+    };
+    expect(await checkForwardTarget('https://not-yet.example/', strict, unresolvable)).toMatchObject({ ok: true });
+    expect(await checkForwardTarget('http://localhost:8080/', { allowPrivateNetwork: true })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('still refuses literal addresses before any lookup', async () => {
+    expect(await checkForwardTarget('http://0x7f.1/', strict)).toMatchObject({ ok: false, reason: /loopback/ });
   });
 });

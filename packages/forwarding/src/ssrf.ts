@@ -9,7 +9,7 @@ import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 /** Addresses a forward may not reach without allowPrivateNetwork, with why, for the refusal message. */
-const REFUSED_RANGES: ReadonlyArray<{ network: string; prefix: number; kind: string }> = [
+const REFUSED_RANGES: ReadonlyArray<{ network: string; prefix: number; kind: string; ipv6Only?: true }> = [
   { network: '0.0.0.0', prefix: 8, kind: 'unspecified ("this network")' },
   { network: '10.0.0.0', prefix: 8, kind: 'private' },
   { network: '100.64.0.0', prefix: 10, kind: 'carrier-grade NAT' },
@@ -29,6 +29,9 @@ const REFUSED_RANGES: ReadonlyArray<{ network: string; prefix: number; kind: str
   { network: '::', prefix: 96, kind: 'unspecified, loopback or IPv4-compatible' },
   // IPv6 forms that carry an IPv4 address a gateway will reach (NAT64, 6to4): refused whole, since the
   // embedded address may be private.
+  // IPv4-mapped addresses written as IPv6: BlockList already checks ::ffff:a.b.c.d against the IPv4 ranges
+  // above; this refuses the rest of them too. IPv6 only, since BlockList matches every IPv4 address to it.
+  { network: '::ffff:0:0', prefix: 96, kind: 'IPv4-mapped', ipv6Only: true },
   { network: '64:ff9b::', prefix: 96, kind: 'NAT64 (embeds an IPv4 address)' },
   { network: '64:ff9b:1::', prefix: 48, kind: 'local-use NAT64' },
   { network: '2002::', prefix: 16, kind: '6to4 (embeds an IPv4 address)' },
@@ -41,7 +44,7 @@ const REFUSED_RANGES: ReadonlyArray<{ network: string; prefix: number; kind: str
 const refusedRanges = REFUSED_RANGES.map((range) => {
   const list = new BlockList();
   list.addSubnet(range.network, range.prefix, isIP(range.network) === 6 ? 'ipv6' : 'ipv4');
-  return { list, label: `${range.network}/${range.prefix}, ${range.kind}` };
+  return { list, label: `${range.network}/${range.prefix}, ${range.kind}`, ipv6Only: range.ipv6Only ?? false };
 });
 
 /**
@@ -52,7 +55,9 @@ export function refusedRangeOf(address: string): string | null {
   const family = isIP(address);
   if (family === 0) return null;
   const type = family === 6 ? 'ipv6' : 'ipv4';
-  return refusedRanges.find(({ list }) => list.check(address, type))?.label ?? null;
+  return (
+    refusedRanges.find(({ list, ipv6Only }) => (!ipv6Only || family === 6) && list.check(address, type))?.label ?? null
+  );
 }
 
 /** A forward target the guard will not connect to; permanent, since retrying cannot change the answer. */
@@ -100,23 +105,57 @@ const resolveWithSystemDns: ResolveHostname = (hostname, options) =>
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses)));
   });
 
+/** Why a hostname's addresses may not be reached: any of them, since the socket may try each (happy eyeballs). */
+function refusalOfAddresses(hostname: string, addresses: readonly LookupAddress[]): string | null {
+  for (const { address } of addresses) {
+    const range = refusedRangeOf(address);
+    if (range) return `${hostname} resolves to ${address} (${range}); set allowPrivateNetwork to forward there`;
+  }
+  return null;
+}
+
+const SAVE_LOOKUP_TIMEOUT_MS = 2000;
+
 /**
- * A `lookup` for sockets: resolves the hostname as the connection is made and refuses it when any of its
- * addresses is non-public. Any, not the first: the socket may try each of them (happy eyeballs).
+ * The guard, applied when a forward URL is saved: checkForwardUrl, then every address its hostname resolves
+ * to now (localhost, a name pointing inside the network). A name that does not resolve (yet) passes: its
+ * records may come later, and the check at connect time still applies to every send.
  */
+export async function checkForwardTarget(
+  value: string,
+  policy: ForwardNetworkPolicy,
+  resolve: ResolveHostname = resolveWithSystemDns,
+): Promise<ForwardUrlCheck> {
+  const check = checkForwardUrl(value, policy);
+  if (!check.ok || policy.allowPrivateNetwork) return check;
+  const host = check.url.hostname.replace(/^\[(.*)\]$/, '$1');
+  if (isIP(host)) return check;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const addresses = await Promise.race([
+      resolve(host, { all: true }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('lookup timed out')), SAVE_LOOKUP_TIMEOUT_MS);
+      }),
+    ]);
+    const reason = refusalOfAddresses(host, addresses);
+    return reason ? { ok: false, reason } : check;
+  } catch {
+    return check;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A `lookup` for sockets: resolves the hostname as the connection is made and refuses non-public addresses. */
 function guardedLookup(policy: ForwardNetworkPolicy, resolve: ResolveHostname): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname, options).then(
       (addresses) => {
-        if (!policy.allowPrivateNetwork) {
-          for (const { address } of addresses) {
-            const range = refusedRangeOf(address);
-            if (range) {
-              const message = `${hostname} resolves to ${address} (${range}); set allowPrivateNetwork to forward there`;
-              callback(new ForwardTargetRefusedError(message), []);
-              return;
-            }
-          }
+        const refusal = policy.allowPrivateNetwork ? null : refusalOfAddresses(hostname, addresses);
+        if (refusal) {
+          callback(new ForwardTargetRefusedError(refusal), []);
+          return;
         }
         const [first] = addresses;
         if (options.all) callback(null, addresses);

@@ -1,5 +1,5 @@
 export { AppError, errorHandler, notFoundHandler, toAppError, type ErrorBody } from './errors.js';
-export { requestContext, correlationIdOf, requestLoggerOf } from './request-context.js';
+export { bindRequestLog, requestContext, correlationIdOf, requestLoggerOf } from './request-context.js';
 export { healthRoutes, type HealthCheck } from './health.js';
-export { createBaseApp, listen, type RunningServer } from './server.js';
+export { createBaseApp, listen, type ConnectionLimits, type RunningServer } from './server.js';
 export { runUntilSignal } from './run-until-signal.js';

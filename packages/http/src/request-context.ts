@@ -10,6 +10,7 @@ const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 interface RequestLocals {
   correlationId: string;
   logger: Logger;
+  metrics: Metrics;
 }
 
 export function requestContext(options: { logger: Logger; metrics: Metrics }): RequestHandler {
@@ -22,6 +23,7 @@ export function requestContext(options: { logger: Logger; metrics: Metrics }): R
     const locals = res.locals as RequestLocals;
     locals.correlationId = correlationId;
     locals.logger = options.logger.child({ correlation_id: correlationId });
+    locals.metrics = options.metrics;
     res.setHeader('X-Correlation-Id', correlationId);
 
     res.on('finish', () => {
@@ -51,4 +53,14 @@ export function requestLoggerOf(res: Response): Logger {
   const logger = (res.locals as Partial<RequestLocals>).logger;
   if (!logger) throw new Error('requestContext middleware is not installed');
   return logger;
+}
+
+export function requestMetricsOf(res: Response): Metrics | undefined {
+  return (res.locals as Partial<RequestLocals>).metrics;
+}
+
+/** Adds fields (e.g. who is calling, once authenticated) to every later log line of this request. */
+export function bindRequestLog(res: Response, fields: Record<string, unknown>): void {
+  const locals = res.locals as Partial<RequestLocals>;
+  if (locals.logger) locals.logger = locals.logger.child(fields);
 }

@@ -97,6 +97,12 @@ export function createMetrics(service: string) {
       labelNames: ['kind', 'outcome'] as const,
       registers,
     }),
+    unexpectedErrors: new Counter({
+      name: 'unexpected_errors_total',
+      help: 'Errors nothing anticipated: a request answered 500, or a job failed by an exception from our code',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
     queueDepth: new Gauge({
       name: 'webhook_queue_depth',
       help: 'Jobs per queue and state, read from BullMQ at scrape time',

@@ -41,3 +41,58 @@ describe('redactHeaders', () => {
     });
   });
 });
+
+describe('redaction by rule', () => {
+  const credentials = [
+    'authorization',
+    'proxy-authorization',
+    'cookie',
+    'x-api-key',
+    'X-API-Key',
+    'apikey',
+    'x-functions-key',
+    'ocp-apim-subscription-key',
+    'x-auth-token',
+    'x-amz-security-token',
+    'x-access-token',
+    'x-client-secret',
+    'x-password',
+    'x-shopify-hmac-sha256',
+    'stripe-signature',
+    'x-twilio-signature',
+    'sentry-hook-signature',
+    'x-hub-signature-256',
+    'x-csrf-token',
+    'x-session-id',
+    'x-private-key-id',
+  ];
+  const ordinary = [
+    'content-type',
+    'user-agent',
+    'x-github-delivery',
+    'x-github-event',
+    'x-github-hook-installation-target-id',
+    'x-gitlab-event-uuid',
+    'idempotency-key',
+    'webhook-id',
+    'webhook-timestamp',
+    'x-slack-request-timestamp',
+    'x-request-id',
+    'x-forwarded-for',
+  ];
+
+  it.each(credentials)('redacts %s', (name) => {
+    expect(redactHeaders({ [name]: 'value' })).toEqual({ [name.toLowerCase()]: '[redacted]' });
+  });
+
+  it.each(ordinary)('keeps %s', (name) => {
+    expect(redactHeaders({ [name]: 'value' })).toEqual({ [name]: 'value' });
+  });
+
+  it('also redacts the names a source lists, in any case', () => {
+    expect(redactHeaders({ 'x-tenant-pin': '1234', 'x-other': 'a' }, ['X-Tenant-PIN'])).toEqual({
+      'x-tenant-pin': '[redacted]',
+      'x-other': 'a',
+    });
+  });
+});

@@ -39,30 +39,36 @@ export const STANDARD_WEBHOOK_HEADERS = {
   signature: 'webhook-signature',
 } as const;
 
-/** Headers that carry secrets or signatures: never stored, never logged. */
-const SENSITIVE_HEADERS = new Set<string>([
-  'authorization',
-  'cookie',
-  'proxy-authorization',
-  GITHUB_HEADERS.signature256,
-  GITHUB_HEADERS.signature,
-  GITLAB_HEADERS.token,
-  SLACK_HEADERS.signature,
-  LINEAR_HEADERS.signature,
-  STANDARD_WEBHOOK_HEADERS.signature,
-]);
+/**
+ * Headers that carry credentials, judged by name, since senders invent their own (x-api-key, x-auth-token,
+ * x-shopify-hmac-sha256, x-amz-security-token, ocp-apim-subscription-key): any name with a word of
+ * SECRET_WORDS in it, or one that ends in "key" (idempotency-key, GitLab's delivery id, is the one
+ * well-known exception). What it misses, a source names in settings.redactHeaders.
+ */
+const SECRET_WORDS =
+  /auth|cookie|token|secret|passw|pwd|signature|credential|session|hmac|jwt|bearer|csrf|xsrf|private/;
+const KEY_NAME = /(^|[-_])[a-z0-9]*key$|(^|[-_])key([-_]|$)/;
+const NOT_SECRET = new Set<string>([GITLAB_HEADERS.idempotencyKey]);
+
+/** Whether a header's value is a credential (or could be), so it is never stored or logged. */
+export function isSensitiveHeader(name: string): boolean {
+  const key = name.toLowerCase();
+  return !NOT_SECRET.has(key) && (SECRET_WORDS.test(key) || KEY_NAME.test(key));
+}
 
 export const REDACTED = '[redacted]';
 
 export type IncomingHeaders = Record<string, string | string[] | undefined>;
 
-/** A copy fit to store: sensitive values replaced, multi-valued headers joined. */
-export function redactHeaders(headers: IncomingHeaders): Record<string, string> {
+/** A copy fit to store: credentials (by rule, and the source's own list) replaced, multi-valued headers joined. */
+export function redactHeaders(headers: IncomingHeaders, alsoRedact: readonly string[] = []): Record<string, string> {
   const redacted: Record<string, string> = {};
+  const extra = new Set(alsoRedact.map((name) => name.toLowerCase()));
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     const key = name.toLowerCase();
-    redacted[key] = SENSITIVE_HEADERS.has(key) ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
+    redacted[key] =
+      isSensitiveHeader(key) || extra.has(key) ? REDACTED : Array.isArray(value) ? value.join(', ') : value;
   }
   return redacted;
 }

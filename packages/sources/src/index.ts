@@ -24,4 +24,12 @@ export {
   type SourceView,
 } from './sources.js';
 export { createSourceResolver, type ResolvedSource, type SourceResolver } from './resolver.js';
-export { transformPayload } from './transform.js';
+export {
+  createTransformSandbox,
+  transformConfigShape,
+  transformLimitsOf,
+  type TransformLimit,
+  type TransformLimits,
+  type TransformOutcome,
+  type TransformSandbox,
+} from './transform.js';

@@ -78,6 +78,11 @@ export const sourceSettingsSchema = z
     ipAllowlist: z.array(cidrSchema).max(1000).optional(),
     /** GitHub sources: also allow GitHub's published hook ranges (from /meta). */
     allowGithubHookRanges: z.boolean().default(false),
+    /** Header names stored as [redacted] besides those that look like credentials (see redactHeaders). */
+    redactHeaders: z
+      .array(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,200}$/, 'must be a header name'))
+      .max(100)
+      .optional(),
     /** Refuse requests whose User-Agent is not the provider's (e.g. GitHub-Hookshot/...). */
     requireProviderUserAgent: z.boolean().default(false),
     /**

@@ -3,6 +3,7 @@
 // to the ingress resolver, in memory, to verify signatures.
 import { randomBytes } from 'node:crypto';
 import type { Prisma, PrismaClient } from '@hookfleet/db';
+import { checkForwardTarget } from '@hookfleet/forwarding';
 import type { ProviderName } from '@hookfleet/providers';
 import { z } from 'zod';
 import type { SecretBox } from './secret-box.js';
@@ -96,6 +97,26 @@ const storedForwardSecret = z.object({
 });
 
 /**
+ * Settings as written: the schema, then (forward mode) the guard the worker applies when it sends, to the
+ * URL and to the addresses its hostname resolves to now, so a target it would refuse is refused when saved.
+ * Not part of the schema: stored settings stay readable when a name later resolves elsewhere (the send-time
+ * check covers that). Refusals are the schema's errors, naming the field.
+ */
+async function parseSettings(input: unknown): Promise<SourceSettings> {
+  const settings = sourceSettingsSchema.parse(input);
+  const { processing } = settings;
+  if (processing.mode === 'forward') {
+    const target = await checkForwardTarget(processing.url, processing);
+    if (!target.ok) {
+      throw new z.ZodError([
+        { code: 'custom', path: ['processing', 'url'], message: target.reason, input: processing.url },
+      ]);
+    }
+  }
+  return settings;
+}
+
+/**
  * Validated settings as the JSON column stores them. Forward mode signs with a Standard Webhooks secret of
  * its own: a write keeps the one the stored settings have (editing other settings, the URL included, must
  * not change what the receiver verifies with) or seals a new one, returned in plaintext this once. A
@@ -103,10 +124,9 @@ const storedForwardSecret = z.object({
  */
 function settingsToStore(
   box: SecretBox,
-  input: unknown,
+  settings: SourceSettings,
   stored?: Prisma.JsonValue,
 ): { settings: Prisma.InputJsonObject; forwardSigningSecret?: string } {
-  const settings = sourceSettingsSchema.parse(input);
   const asJson = (value: SourceSettings) => value as unknown as Prisma.InputJsonObject;
   if (settings.processing.mode !== 'forward') return { settings: asJson(settings) };
   const kept = storedForwardSecret.safeParse(stored);
@@ -140,7 +160,7 @@ export async function createSource(
   if (!input.secret && SENDER_ISSUED_SECRETS.has(input.provider)) {
     throw new SourceError('secret_required', `${input.provider} issues its own signing secret: pass it as "secret"`);
   }
-  const { settings, forwardSigningSecret } = settingsToStore(deps.box, input.settings ?? {});
+  const { settings, forwardSigningSecret } = settingsToStore(deps.box, await parseSettings(input.settings ?? {}));
   const secret = input.secret ?? generateSecret(input.provider);
   const now = deps.now?.() ?? new Date();
   const existing = await deps.prisma.source.findUnique({
@@ -175,14 +195,14 @@ export async function updateSource(
   id: string,
   patch: { name?: string; enabled?: boolean; settings?: unknown },
 ): Promise<SourceView & IssuedForwardSecret> {
+  const settings = patch.settings === undefined ? undefined : await parseSettings(patch.settings);
   // The row stays locked from reading its settings to writing them, so two concurrent switches into
   // forward mode cannot each hand out a secret when only one is stored.
   const { row, written } = await deps.prisma.$transaction(async (tx) => {
     const [found] = await tx.$queryRaw<{ settings: Prisma.JsonValue }[]>`
       SELECT settings FROM sources WHERE id = ${id}::uuid FOR UPDATE`;
     if (!found) throw new SourceError('source_not_found', `no source ${id}`);
-    const written =
-      patch.settings === undefined ? undefined : settingsToStore(deps.box, patch.settings, found.settings);
+    const written = settings === undefined ? undefined : settingsToStore(deps.box, settings, found.settings);
     const row = await tx.source.update({
       where: { id },
       data: { name: patch.name, enabled: patch.enabled, settings: written?.settings },

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
 import type { QueueName } from '@hookfleet/queue';
 import { reprocessEvent } from '../reprocess-event.js';
@@ -10,7 +11,58 @@ import { countEvents, cursorPage, eventFilterSchema, findEventIds, splitPayloadF
 
 const listQuery = eventFilterSchema.extend(cursorPage.shape);
 
-export function eventRoutes(deps: RedispatchDeps): Router {
+interface BoundedDocument {
+  value: unknown;
+  /** Size of the whole document as JSON text. */
+  bytes: number | null;
+  /** When the document is larger than the limit, `value` is null and this holds its first characters as JSON text. */
+  preview: string | null;
+}
+
+/**
+ * An event's payload and transformed documents, each whole when it fits under `limit` bytes as JSON, else
+ * its first `limit` characters: Postgres measures and cuts, so a huge document never reaches this process.
+ */
+async function boundedDocuments(prisma: PrismaClient, id: string, limit: number) {
+  const [row] = await prisma.$queryRaw<
+    Array<{
+      payload_bytes: number;
+      payload: unknown;
+      payload_preview: string | null;
+      transformed_bytes: number | null;
+      transformed: unknown;
+      transformed_preview: string | null;
+    }>
+  >`
+    SELECT sizes.payload_bytes, sizes.transformed_bytes,
+           CASE WHEN sizes.payload_bytes <= ${limit} THEN e.payload END AS payload,
+           CASE WHEN sizes.payload_bytes > ${limit} THEN left(e.payload::text, ${limit}) END AS payload_preview,
+           CASE WHEN sizes.transformed_bytes <= ${limit} THEN e.transformed END AS transformed,
+           CASE WHEN sizes.transformed_bytes > ${limit} THEN left(e.transformed::text, ${limit}) END AS transformed_preview
+      FROM webhook_events e,
+           LATERAL (SELECT octet_length(e.payload::text) AS payload_bytes,
+                           octet_length(e.transformed::text) AS transformed_bytes) sizes
+     WHERE e.id = ${id}::uuid`;
+  if (!row) return null;
+  const document = (value: unknown, bytes: number | null, preview: string | null): BoundedDocument => ({
+    value: value ?? null,
+    bytes: bytes === null ? null : Number(bytes),
+    preview,
+  });
+  return {
+    payload: document(row.payload, row.payload_bytes, row.payload_preview),
+    transformed: document(row.transformed, row.transformed_bytes, row.transformed_preview),
+  };
+}
+
+const documentView = (name: 'payload' | 'transformed', document: BoundedDocument) => ({
+  [name]: document.value,
+  [`${name}_bytes`]: document.bytes,
+  [`${name}_truncated`]: document.preview !== null,
+  ...(document.preview !== null ? { [`${name}_preview`]: document.preview } : {}),
+});
+
+export function eventRoutes(deps: RedispatchDeps & { maxInlineBytes: number }): Router {
   const router = Router();
 
   router.get('/api/v1/events', async (req, res) => {
@@ -32,8 +84,11 @@ export function eventRoutes(deps: RedispatchDeps): Router {
 
   router.get('/api/v1/events/:id', async (req, res) => {
     const { id } = parseInput(idParams, req.params);
+    const documents = await boundedDocuments(deps.prisma, id, deps.maxInlineBytes);
+    if (!documents) throw new AppError(404, 'event_not_found', `no event ${id}`);
     const event = await deps.prisma.webhookEvent.findUnique({
       where: { id },
+      omit: { payload: true, transformed: true },
       include: {
         tasks: { include: { executions: { orderBy: { startedAt: 'asc' } } }, orderBy: { createdAt: 'asc' } },
         forwardAttempts: { orderBy: [{ generation: 'asc' }, { attempt: 'asc' }] },
@@ -46,10 +101,10 @@ export function eventRoutes(deps: RedispatchDeps): Router {
       source_id: event.sourceId,
       matched_secret_id: event.matchedSecretId,
       headers: event.headers,
-      payload: event.payload,
+      ...documentView('payload', documents.payload),
       normalized: event.normalized,
       validation: event.validation,
-      transformed: event.transformed,
+      ...documentView('transformed', documents.transformed),
       forward_attempts: event.forwardAttempts.map((attempt) => ({
         generation: attempt.generation,
         attempt: attempt.attempt,

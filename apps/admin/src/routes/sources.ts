@@ -6,6 +6,7 @@ import { PROVIDER_NAMES } from '@hookfleet/providers';
 import {
   SourceError,
   createSource,
+  jsonataError,
   getSource,
   listSources,
   rotateSourceSecret,
@@ -13,6 +14,7 @@ import {
   type SecretBox,
   type SourceDeps,
   type SourceView,
+  type TransformSandbox,
 } from '@hookfleet/sources';
 import { parseInput } from '../validation.js';
 import { idParams } from './shared.js';
@@ -40,6 +42,19 @@ const rotateBody = z
       .min(0)
       .max(30 * 24 * 3600)
       .default(DEFAULT_PREVIOUS_SECRET_TTL_SECONDS),
+  })
+  .strict();
+
+export const transformTestBody = z
+  .object({
+    /** A sample payload, as the sender would send it. */
+    payload: z.unknown().refine((value) => value !== undefined, 'required'),
+    /** The expression to try; omitted: the source's own (it must be in transform mode). */
+    expression: z
+      .string()
+      .min(1)
+      .max(64 * 1024)
+      .optional(),
   })
   .strict();
 
@@ -84,7 +99,11 @@ async function translate<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function sourceRoutes(deps: { prisma: PrismaClient; box: SecretBox | null }): Router {
+export function sourceRoutes(deps: {
+  prisma: PrismaClient;
+  box: SecretBox | null;
+  transforms: TransformSandbox;
+}): Router {
   const router = Router();
   const sourceDeps = (): SourceDeps => {
     if (!deps.box) throw new AppError(503, 'sources_unavailable', 'set SOURCE_SECRETS_KEY to manage sources');
@@ -132,6 +151,28 @@ export function sourceRoutes(deps: { prisma: PrismaClient; box: SecretBox | null
       }),
     );
     res.json({ ...sourceBody(source), secret });
+  });
+
+  // A dry run: the expression over a sample payload in the worker's sandbox, so a result or a broken limit
+  // shows before the source is saved. Nothing is written.
+  router.post('/api/v1/sources/:id/transform/test', async (req, res) => {
+    const { id } = parseInput(idParams, req.params);
+    const body = parseInput(transformTestBody, req.body ?? {});
+    const source = await getSource(sourceDeps(), id);
+    if (!source) throw new AppError(404, 'source_not_found', `no source ${id}`);
+    const { processing } = source.settings;
+    const expression = body.expression ?? (processing.mode === 'transform' ? processing.expression : undefined);
+    if (expression === undefined) {
+      throw new AppError(400, 'no_transform_expression', 'the source is not in transform mode: pass "expression"');
+    }
+    const compileError = jsonataError(expression);
+    if (compileError) throw new AppError(400, 'invalid_expression', `invalid JSONata: ${compileError}`);
+    const outcome = await deps.transforms.run(expression, body.payload);
+    res.json(
+      outcome.ok
+        ? { ok: true, result: outcome.result, output_bytes: outcome.bytes, duration_ms: outcome.durationMs }
+        : { ok: false, limit: outcome.limit, error: outcome.message, duration_ms: outcome.durationMs },
+    );
   });
 
   return router;

@@ -311,7 +311,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       action: identity.action,
       repository: normalized.repository,
       sender: normalized.actor,
-      headers: redactHeaders(req.headers),
+      headers: redactHeaders(req.headers, source.settings.redactHeaders),
       payload,
       normalized,
       validation: verdict,

@@ -1,0 +1,9 @@
+export {
+  FORBIDDEN_KEYS,
+  buildDocument,
+  findUnsafeInput,
+  isForbiddenKey,
+  parseDottedPath,
+  type KeyPath,
+  type UnsafeInput,
+} from './key-paths.js';

@@ -46,8 +46,15 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
       queues,
       config,
       logger,
+      metrics,
       retentionDays: config.RETENTION_DAYS,
       redriveScanMs: config.DEAD_LETTER_REDRIVE_SCAN_MS,
+      reconcile: {
+        intervalMs: config.RECONCILE_INTERVAL_MS,
+        staleAfterMs: config.RECONCILE_STALE_AFTER_MS,
+        batchSize: config.RECONCILE_BATCH_SIZE,
+      },
+      schedulerCheckMs: config.SCHEDULER_CHECK_MS,
     },
     { producer: clients.redis, worker: operationsRedis, prefix: config.QUEUE_PREFIX },
   );

@@ -5,9 +5,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createBullBoard } from '@bull-board/api';
+import type { HTTPStatus } from '@bull-board/api/typings/app';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import express, { type Express } from 'express';
+import { AppError, toAppError } from '@hookfleet/http';
+import type { Logger, Metrics } from '@hookfleet/observability';
 import type { EventQueues } from '@hookfleet/queue';
 import { hasRole, principalOf } from './auth.js';
 
@@ -21,12 +24,27 @@ export const BULL_BOARD_PATH = '/admin/queues';
 const withoutExternalFonts = (html: string) =>
   html.replace(/<link[^>]*href="https:\/\/fonts\.googleapis\.com\/[^"]*"[^>]*>\s*/g, '');
 
-function board(queues: EventQueues, readOnlyMode: boolean): Express {
+/** Bull Board's page sizes go up to 100; a larger one would make one response as large as a queue. */
+const MAX_JOBS_PER_PAGE = 1000;
+
+function board(queues: EventQueues, readOnlyMode: boolean, deps: BoardDeps): Express {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(BULL_BOARD_PATH);
   createBullBoard({
     queues: Object.values(queues).map((queue) => new BullMQAdapter(queue, { readOnlyMode })),
     serverAdapter,
+  });
+  // Bull Board's API answers its own errors; ours map them as every other route's are (a malformed
+  // parameter is a 400, not a 500 with the raw message), and log and count what is unexpected.
+  serverAdapter.setErrorHandler((error: Error) => {
+    const appError = toAppError(error);
+    if (appError.code === 'internal_error') {
+      deps.metrics.unexpectedErrors.inc({ kind: 'request' });
+      deps.logger.error('bull board request failed', { error });
+    }
+    // Bull Board types the statuses it uses itself; ours are the same kind of number.
+    const status = appError.status as HTTPStatus;
+    return { status, body: { error: appError.message, code: appError.code, status_code: appError.status } };
   });
   const app = serverAdapter.getRouter() as Express;
   app.disable('x-powered-by');
@@ -39,8 +57,13 @@ function board(queues: EventQueues, readOnlyMode: boolean): Express {
   return app;
 }
 
+interface BoardDeps {
+  logger: Logger;
+  metrics: Metrics;
+}
+
 /** Both boards behind one handler, each admitting only the roles it is for (`next('router')` passes on). */
-export function bullBoardRouter(queues: EventQueues): Express {
+export function bullBoardRouter(queues: EventQueues, deps: BoardDeps): Express {
   const gated = (readOnlyMode: boolean) => {
     const app = express();
     app.disable('x-powered-by');
@@ -48,11 +71,18 @@ export function bullBoardRouter(queues: EventQueues): Express {
       const full = hasRole(principalOf(res), 'operator');
       next(full !== readOnlyMode ? undefined : 'router');
     });
-    app.use(board(queues, readOnlyMode));
+    app.use(board(queues, readOnlyMode, deps));
     return app;
   };
   const app = express();
   app.disable('x-powered-by');
+  app.use((req, _res, next) => {
+    const perPage = Number(req.query.jobsPerPage ?? 0);
+    if (!Number.isFinite(perPage) || perPage > MAX_JOBS_PER_PAGE) {
+      throw new AppError(400, 'invalid_request', `jobsPerPage must be at most ${MAX_JOBS_PER_PAGE}`);
+    }
+    next();
+  });
   app.use(gated(true), gated(false));
   return app;
 }

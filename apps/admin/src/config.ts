@@ -13,6 +13,15 @@ export const adminConfigSchema = queueConfigSchema.extend({
   RETENTION_DAYS: positiveInt.default(30),
   /** How often sources' scheduled dead-letter re-drive (settings.deadLetterRedrive) looks for due events. */
   DEAD_LETTER_REDRIVE_SCAN_MS: positiveInt.default(60_000),
+  /**
+   * The reconciler: every RECONCILE_INTERVAL_MS, up to RECONCILE_BATCH_SIZE unfinished events untouched for
+   * RECONCILE_STALE_AFTER_MS get their job checked: queued again when it is missing, dead when it failed.
+   */
+  RECONCILE_INTERVAL_MS: positiveInt.default(30_000),
+  RECONCILE_STALE_AFTER_MS: positiveInt.default(60_000),
+  RECONCILE_BATCH_SIZE: positiveInt.max(100_000).default(5000),
+  /** How often each admin re-creates the scheduled jobs (retention, re-drive, reconciler) if Redis lost them. */
+  SCHEDULER_CHECK_MS: positiveInt.default(30_000),
   /** An event's payload or transformed document larger than this (as JSON) is shown as a truncated preview. */
   ADMIN_MAX_INLINE_BYTES: positiveInt.default(1024 * 1024),
   /** The transform dry run (POST /api/v1/sources/:id/transform/test) runs in the same sandbox as the worker. */

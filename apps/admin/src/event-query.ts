@@ -5,6 +5,7 @@
 import { Prisma, EventStatus, type PrismaClient } from '@hookfleet/db';
 import { buildDocument, findUnsafeInput, parseDottedPath } from '@hookfleet/key-paths';
 import { z } from 'zod';
+import { filterDate } from './routes/shared.js';
 
 const PAYLOAD_FIELD = /^payload\.([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+){0,15})$/;
 /** Nesting allowed in a payload filter's value: enough for any real match, far from Postgres's stack limit. */
@@ -22,8 +23,8 @@ export const eventFilterSchema = z
     repository: z.string().min(1).optional(),
     sender: z.string().min(1).optional(),
     delivery_id: z.string().min(1).optional(),
-    since: z.coerce.date().optional(),
-    until: z.coerce.date().optional(),
+    since: filterDate.optional(),
+    until: filterDate.optional(),
     /** Payload fields: dotted path -> value (JSON when it parses as JSON, else the string itself). */
     payload: z
       .record(

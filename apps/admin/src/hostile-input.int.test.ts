@@ -35,6 +35,9 @@ const RAW_VALUES: Record<string, string> = {
   overlongNumber: '99999999999999999999',
   bigintPlusOne: '9223372036854775808',
   negative: '-1',
+  beyondInt: '3000000000',
+  farPast: '-100000-01-01T00:00:00Z',
+  farFuture: '+275760-09-13T00:00:00Z',
   float: '1e309',
   nan: 'NaN',
   hex: '0x10',
@@ -53,6 +56,9 @@ const BODY_VALUES: Record<string, string> = {
   overlongNumber: '99999999999999999999',
   bigintPlusOne: '"9223372036854775808"',
   negative: '-1',
+  beyondInt: '3000000000',
+  farPast: '-100000-01-01T00:00:00Z',
+  farFuture: '+275760-09-13T00:00:00Z',
   float: '1e308',
   null: 'null',
   true: 'true',
@@ -77,6 +83,7 @@ const RAW_BODIES: Array<{ name: string; body: string; headers?: Record<string, s
   { name: 'text/plain', body: '{"a":1}', headers: { 'content-type': 'text/plain' } },
   { name: 'a form', body: 'filter[__proto__][x]=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
   { name: 'a NUL in a key', body: '{"a\\u0000":1}' },
+  { name: 'out-of-range filter values', body: '{"filter":{"pr_number":3000000000,"since":"-100000-01-01T00:00:00Z"}}' },
 ];
 
 /** Query keys outside the document that the events filters read. */
@@ -267,6 +274,15 @@ describe('hostile input to every admin route', () => {
     const response = await fetch(`${admin.url}${path}`, { headers: { authorization: `Bearer ${tokens.viewer}` } });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code, status_code: 400 });
+  });
+
+  it.each([
+    ['broken percent-encoding', '/admin/queues/api/queues?activeQueue=%E0%A4%A', 'invalid_path_encoding'],
+    ['a page size as large as a queue', '/admin/queues/api/queues?jobsPerPage=100000000', 'invalid_request'],
+  ])('answers Bull Board’s API with %s as a 400 with a code', async (_what, path, code) => {
+    const response = await fetch(`${admin.url}${path}`, { headers: { authorization: `Bearer ${tokens.viewer}` } });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code });
   });
 
   it('answers a body that claims gzip but is not with 400 invalid_content_encoding', async () => {

@@ -6,7 +6,10 @@ import type { ApiRole } from '@hookfleet/db';
 import { cursorPage, eventFilterSchema } from './event-query.js';
 import { cleanupSchema, taskFilterSchema } from './operations.js';
 import { pagination } from './routes/shared.js';
+import { deadLetterListQuery } from './routes/dead-letters.js';
 import { transformTestBody } from './routes/sources.js';
+import { taskListQuery } from './routes/tasks.js';
+import { workflowListQuery } from './routes/workflows.js';
 
 export interface RouteDoc {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -48,7 +51,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
     summary: 'Reprocess every event matching a filter (background operation)',
     body: filterBody(eventFilterSchema),
   },
-  { method: 'get', path: '/api/v1/tasks', role: 'viewer', summary: 'Tasks, newest first', query: pagination },
+  { method: 'get', path: '/api/v1/tasks', role: 'viewer', summary: 'Tasks, newest first', query: taskListQuery },
   { method: 'get', path: '/api/v1/tasks/:id', role: 'viewer', summary: 'One task with its executions' },
   {
     method: 'post',
@@ -68,7 +71,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
     path: '/api/v1/workflows',
     role: 'viewer',
     summary: 'Workflows, most recently active first',
-    query: pagination,
+    query: workflowListQuery,
   },
   {
     method: 'get',
@@ -81,7 +84,7 @@ export const ROUTE_DOCS: RouteDoc[] = [
     path: '/api/v1/dead-letters',
     role: 'viewer',
     summary: 'Failed jobs of every queue with their event, error and attempts',
-    query: pagination,
+    query: deadLetterListQuery,
   },
   {
     method: 'post',
@@ -119,6 +122,12 @@ export const ROUTE_DOCS: RouteDoc[] = [
     path: '/api/v1/admin/stats',
     role: 'viewer',
     summary: 'The last 24 hours: activity and error rates',
+  },
+  {
+    method: 'get',
+    path: '/api/v1/reconciler',
+    role: 'viewer',
+    summary: 'The reconciler’s last run (queued, requeued, marked dead) and the oldest unfinished event’s age',
   },
   {
     method: 'post',

@@ -1,17 +1,19 @@
 // Long-running admin operations (bulk reprocess, bulk retry, dead-letter re-drive, retention cleanup) run
 // as jobs on their own BullMQ queue, processed by the admin processes: the HTTP call answers 202 with the
-// operation's id at once, and GET /api/v1/operations/:id shows its progress and outcome. The daily
-// retention cleanup is a job scheduler on the same queue, so one admin replica runs it once a day.
+// operation's id at once, and GET /api/v1/operations/:id shows its progress and outcome. The scheduled ones
+// (daily retention, dead-letter re-drive, the reconciler) are job schedulers on the same queue, so one admin
+// replica runs each turn; every admin re-creates them regularly, since Redis can lose them with its data.
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Prisma, type PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
-import type { Logger } from '@hookfleet/observability';
-import { QUEUE_NAMES, type QueueName } from '@hookfleet/queue';
+import type { Logger, Metrics } from '@hookfleet/observability';
+import { QUEUE_NAMES, reconcileEvents, type QueueName, type ReconcileResult } from '@hookfleet/queue';
 import { z } from 'zod';
+import { filterDate, prNumber } from './routes/shared.js';
 import { retryDeadLetter } from './dead-letters.js';
 import { eventFilterSchema, findEventIds } from './event-query.js';
-import type { RedispatchDeps } from './redispatch.js';
+import { dispatchDepsOf, type RedispatchDeps } from './redispatch.js';
 import { reprocessEvent } from './reprocess-event.js';
 import { retryTask } from './retry-task.js';
 
@@ -19,6 +21,7 @@ import { retryTask } from './retry-task.js';
 export const OPERATIONS_QUEUE = 'admin-operations';
 const RETENTION_SCHEDULER_ID = 'retention-daily';
 const REDRIVE_SCHEDULER_ID = 'dead-letter-redrive';
+const RECONCILE_SCHEDULER_ID = 'reconcile';
 const PAGE = 500;
 const AT_ONCE = 8;
 const DAY_MS = 24 * 3600_000;
@@ -28,9 +31,9 @@ export const taskFilterSchema = z
     status: z.enum(['failed', 'dead']).default('dead'),
     task_type: z.string().min(1).optional(),
     repository: z.string().min(1).optional(),
-    pr_number: z.number().int().positive().optional(),
-    since: z.coerce.date().optional(),
-    until: z.coerce.date().optional(),
+    pr_number: prNumber.optional(),
+    since: filterDate.optional(),
+    until: filterDate.optional(),
   })
   .strict();
 
@@ -49,6 +52,8 @@ export const operationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('cleanup'), params: cleanupSchema }),
   /** Scheduled only: sources' automatic dead-letter retries (settings.deadLetterRedrive). */
   z.object({ kind: z.literal('dead_letters.redrive') }),
+  /** Scheduled only: unfinished events whose job is gone or failed (see @hookfleet/queue's reconcile.ts). */
+  z.object({ kind: z.literal('reconcile') }),
 ]);
 export type Operation = z.infer<typeof operationSchema>;
 type OperationData = Operation & { requestedBy: string };
@@ -64,14 +69,25 @@ export interface Progress {
 
 export interface OperationsDeps extends RedispatchDeps {
   logger: Logger;
+  metrics: Metrics;
   retentionDays: number;
   /** How often the scheduled dead-letter re-drive looks for due events. */
   redriveScanMs: number;
+  reconcile: { intervalMs: number; staleAfterMs: number; batchSize: number };
+  /** How often each admin re-creates the schedulers (Redis may have lost them). */
+  schedulerCheckMs: number;
+}
+
+/** The reconciler's last run, as GET /api/v1/reconciler shows it. */
+export interface ReconcileRun extends ReconcileResult {
+  finishedAt: string;
+  durationMs: number;
 }
 
 export interface Operations {
   start(operation: Operation, requestedBy: string): Promise<string>;
   get(id: string): Promise<Job<OperationData> | undefined>;
+  lastReconcile(): Promise<ReconcileRun | null>;
   close(): Promise<void>;
 }
 
@@ -85,21 +101,60 @@ export async function startOperations(
     defaultJobOptions: { removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: { age: 30 * 24 * 3600 } },
   });
   queue.on('error', (error) => deps.logger.warn('operations queue error', { error: error.message }));
-  await queue.upsertJobScheduler(
-    RETENTION_SCHEDULER_ID,
-    { pattern: '0 3 * * *' },
-    { name: 'cleanup', data: { kind: 'cleanup', params: { include_dead: false }, requestedBy: 'schedule' } },
+  const schedulers = [
+    {
+      id: RETENTION_SCHEDULER_ID,
+      repeat: { pattern: '0 3 * * *' },
+      data: { kind: 'cleanup', params: { include_dead: false } } as const,
+    },
+    {
+      id: REDRIVE_SCHEDULER_ID,
+      repeat: { every: deps.redriveScanMs },
+      data: { kind: 'dead_letters.redrive' } as const,
+    },
+    { id: RECONCILE_SCHEDULER_ID, repeat: { every: deps.reconcile.intervalMs }, data: { kind: 'reconcile' } as const },
+  ];
+  // Upserting is idempotent: the same schedulers, whichever admin and however often.
+  const ensureSchedulers = async () => {
+    for (const scheduler of schedulers) {
+      await queue.upsertJobScheduler(scheduler.id, scheduler.repeat, {
+        name: scheduler.data.kind,
+        data: { ...scheduler.data, requestedBy: 'schedule' },
+        // A scheduler's turns need no history beyond the last few (the reconciler's last run is kept apart).
+        opts: { removeOnComplete: { count: 10 } },
+      });
+    }
+  };
+  await ensureSchedulers();
+  const schedulerCheck = setInterval(() => {
+    ensureSchedulers().catch((error: unknown) => deps.logger.warn('re-creating the schedulers failed', { error }));
+  }, deps.schedulerCheckMs);
+  schedulerCheck.unref();
+
+  const lastReconcileKey = `${connections.prefix}:${OPERATIONS_QUEUE}:last-reconcile`;
+  const reconcile = async (): Promise<ReconcileRun> => {
+    const started = performance.now();
+    const result = await reconcileEvents({ ...dispatchDepsOf(deps), config: deps.config }, deps.reconcile);
+    const run: ReconcileRun = {
+      ...result,
+      finishedAt: new Date().toISOString(),
+      durationMs: Math.round(performance.now() - started),
+    };
+    deps.metrics.reconcilerRuns.inc();
+    deps.metrics.reconcilerEvents.inc({ action: 'queued' }, result.queued);
+    deps.metrics.reconcilerEvents.inc({ action: 'requeued' }, result.requeued);
+    deps.metrics.reconcilerEvents.inc({ action: 'marked_dead' }, result.markedDead);
+    deps.metrics.oldestUnfinishedEventAge.set(result.oldestUnfinishedAgeSeconds);
+    if (result.queued + result.requeued + result.markedDead > 0) deps.logger.warn('reconciler acted', { ...run });
+    await connections.producer.set(lastReconcileKey, JSON.stringify(run));
+    return run;
+  };
+
+  const worker = new Worker<OperationData>(
+    OPERATIONS_QUEUE,
+    (job) => (job.data.kind === 'reconcile' ? reconcile() : runOperation(deps, job)),
+    { connection: connections.worker, prefix: connections.prefix, concurrency: 1 },
   );
-  await queue.upsertJobScheduler(
-    REDRIVE_SCHEDULER_ID,
-    { every: deps.redriveScanMs },
-    { name: 'dead_letters.redrive', data: { kind: 'dead_letters.redrive', requestedBy: 'schedule' } },
-  );
-  const worker = new Worker<OperationData>(OPERATIONS_QUEUE, (job) => runOperation(deps, job), {
-    connection: connections.worker,
-    prefix: connections.prefix,
-    concurrency: 1,
-  });
   worker.on('error', (error) => deps.logger.error('operations worker error', { error: error.message }));
   return {
     async start(operation, requestedBy) {
@@ -107,7 +162,12 @@ export async function startOperations(
       return job.id!;
     },
     get: (id) => queue.getJob(id),
+    async lastReconcile() {
+      const stored = await connections.producer.get(lastReconcileKey);
+      return stored ? (JSON.parse(stored) as ReconcileRun) : null;
+    },
     async close() {
+      clearInterval(schedulerCheck);
       await worker.close();
       await queue.close();
     },
@@ -181,6 +241,8 @@ async function runOperation(deps: OperationsDeps, job: Job<OperationData>): Prom
       return cleanup(deps, data.params, progress, report);
     case 'dead_letters.redrive':
       return redrive(deps, progress, attempt);
+    case 'reconcile':
+      throw new Error('reconcile runs apart from the other operations');
   }
 }
 

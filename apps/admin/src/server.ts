@@ -9,7 +9,7 @@ import {
   type HealthCheck,
 } from '@hookfleet/http';
 import type { Logger, Metrics } from '@hookfleet/observability';
-import { queueDepths, type EventQueues } from '@hookfleet/queue';
+import { oldestUnfinishedAgeSeconds, queueDepths, type EventQueues } from '@hookfleet/queue';
 import { authenticate, type TokenStore } from './auth.js';
 import { auditTrail } from './audit.js';
 import { refuseUnsafeInput } from './input-guard.js';
@@ -53,6 +53,7 @@ export function createAdminServer(deps: AdminDeps): Express {
     healthRoutes({
       ...deps,
       beforeScrape: async () => {
+        deps.metrics.oldestUnfinishedEventAge.set(await oldestUnfinishedAgeSeconds(deps.prisma));
         const depths = await queueDepths(deps.queues);
         for (const [queue, states] of Object.entries(depths)) {
           for (const [state, count] of Object.entries(states)) deps.metrics.queueDepth.set({ queue, state }, count);
@@ -90,7 +91,7 @@ export function createAdminServer(deps: AdminDeps): Express {
       transforms: deps.transforms,
     }),
   );
-  app.use(BULL_BOARD_PATH, bullBoardRouter(deps.queues));
+  app.use(BULL_BOARD_PATH, bullBoardRouter(deps.queues, deps));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

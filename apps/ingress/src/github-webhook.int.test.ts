@@ -1,6 +1,6 @@
 import { parseConfig } from '@hookfleet/config';
 import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
-import { signGithubBody, type TestEnvironment } from '@hookfleet/devkit';
+import { signGithubBody, startTcpProxy, type TestEnvironment } from '@hookfleet/devkit';
 import { testEnvironment } from '@hookfleet/devkit/vitest';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,14 @@ async function writes(): Promise<{ rows: number; redisKeys: number }> {
 }
 
 describe('the ingress rejects bad requests with a clear 4xx and writes nothing', () => {
+  it('a body that claims gzip but is not', async () => {
+    const before = await writes();
+    const body = JSON.stringify({ zen: 'not gzip' });
+    const answer = await post(body, githubHeaders(body, { 'content-encoding': 'gzip' }));
+    expect(answer).toMatchObject({ status: 400, body: { code: 'invalid_content_encoding' } });
+    expect(await writes()).toEqual(before);
+  });
+
   const ping = JSON.stringify({ zen: 'Keep it logically awesome.', hook_id: 99 });
 
   it.each([
@@ -211,6 +219,26 @@ describe('the ingress accepts', () => {
     expect(JSON.stringify(stored)).not.toMatch(/key-123|token-123|abc|secret-123/);
   });
 
+  it('a body with NUL and unpaired surrogate escapes: stored exactly as raw bytes, and as jsonb with U+FFFD, marked', async () => {
+    const body = '{"zen":"nul \\u0000 here","title":"half \\ud800 pair","ok":"rocket \\ud83d\\ude80","k\\u0000ey":1}';
+    const answer = await post(body, githubHeaders(body));
+    expect(answer.status).toBe(202);
+    const row = await prisma.webhookEvent.findUniqueOrThrow({ where: { id: answer.body.eventId as string } });
+    expect(row.payloadSanitized).toBe(true);
+    expect(row.payload).toEqual({
+      zen: 'nul \uFFFD here',
+      title: 'half \uFFFD pair',
+      ok: 'rocket \u{1F680}',
+      'k\uFFFDey': 1,
+    });
+    // The exact bytes, so the delivery can be verified again.
+    expect(Buffer.from(row.rawBody!).toString('utf8')).toBe(body);
+    expect(signGithubBody(SECRET, Buffer.from(row.rawBody!))).toBe(githubHeaders(body)['x-hub-signature-256']);
+    const plain = await post('{"zen":"plain"}', githubHeaders('{"zen":"plain"}'));
+    const plainRow = await prisma.webhookEvent.findUniqueOrThrow({ where: { id: plain.body.eventId as string } });
+    expect(plainRow.payloadSanitized).toBe(false);
+  });
+
   it('the same delivery id under another hook as a separate delivery', async () => {
     const body = JSON.stringify({ zen: 'Approachable is better than simple.' });
     const headers = githubHeaders(body, { 'x-github-delivery': 'shared-delivery-id' });
@@ -229,7 +257,7 @@ describe('the ingress accepts', () => {
 });
 
 describe('health', () => {
-  it('is healthy with its dependencies up, and answers 503 naming the one that is down', async () => {
+  it('is healthy with its dependencies up, and answers 503 naming the one that is down; stores deliveries without Redis', async () => {
     const up = await fetch(`${ingress.url}/health`);
     expect(up.status).toBe(200);
     expect(await up.json()).toMatchObject({
@@ -256,14 +284,14 @@ describe('health', () => {
       });
       expect((await fetch(`${cut.url}/health/ready`)).status).toBe(503);
       expect((await fetch(`${cut.url}/health/live`)).status).toBe(200);
-      // A delivery it cannot queue is refused as retryable, and the row stays 'received' for redelivery.
+      // The committed row is the outbox: the delivery is acknowledged, and stays 'received' for the reconciler.
       const body = JSON.stringify({ zen: 'no redis' });
       const response = await fetch(`${cut.url}/webhooks/github`, {
         method: 'POST',
         headers: githubHeaders(body),
         body,
       });
-      expect(response.status).toBe(503);
+      expect(response.status).toBe(202);
       expect(
         await prisma.webhookEvent.findFirst({
           where: { payload: { equals: { zen: 'no redis' } } },
@@ -272,6 +300,55 @@ describe('health', () => {
       ).toEqual({ status: 'received' });
     } finally {
       await cut.stop();
+    }
+  });
+
+  it('answers 503 database_unavailable fast while Postgres is cut or silent, writes nothing half-way, and recovers', async () => {
+    const proxy = await startTcpProxy({ port: Number(new URL(environment.env.DATABASE_URL).port || 5432) });
+    const databaseUrl = new URL(environment.env.DATABASE_URL);
+    databaseUrl.host = `127.0.0.1:${proxy.port}`;
+    const behindProxy = await startIngress(
+      parseConfig(ingressConfigSchema, {
+        ...environment.env,
+        DATABASE_URL: databaseUrl.toString(),
+        DATABASE_CONNECT_TIMEOUT_MS: '1000',
+        DATABASE_QUERY_TIMEOUT_MS: '1000',
+        WEBHOOK_PORT: '0',
+        WEBHOOK_HOST: '127.0.0.1',
+        GITHUB_WEBHOOK_SECRET: SECRET,
+      }),
+    );
+    const send = async (zen: string) => {
+      const body = JSON.stringify({ zen });
+      const response = await fetch(`${behindProxy.url}/webhooks/github`, {
+        method: 'POST',
+        headers: githubHeaders(body),
+        body,
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as Record<string, unknown>,
+        retryAfter: response.headers.get('retry-after'),
+      };
+    };
+    try {
+      expect((await send('before the outage')).status).toBe(202);
+      for (const fault of ['cut', 'stall'] as const) {
+        if (fault === 'cut') await proxy.cut();
+        else proxy.stall();
+        const refused = await send(`during the ${fault}`);
+        expect(refused, fault).toMatchObject({ status: 503, body: { code: 'database_unavailable' }, retryAfter: '5' });
+        await proxy.restore();
+        // Back on its own: the same pool serves again once Postgres answers.
+        await expect
+          .poll(async () => (await send(`after the ${fault} ${Math.random()}`)).status, { timeout: 10_000 })
+          .toBe(202);
+      }
+      const cutRow = await prisma.webhookEvent.count({ where: { payload: { equals: { zen: 'during the cut' } } } });
+      expect(cutRow).toBe(0);
+    } finally {
+      await behindProxy.stop();
+      await proxy.close();
     }
   });
 });

@@ -1,7 +1,6 @@
 // The ingress use case: store a verified delivery once, queue it, and tell the caller what happened.
 import { createHash } from 'node:crypto';
 import { isUniqueViolation, type Prisma } from '@hookfleet/db';
-import { AppError } from '@hookfleet/http';
 import type { NormalizedEvent } from '@hookfleet/providers';
 import type { ValidationVerdict } from '@hookfleet/validation';
 import {
@@ -28,6 +27,7 @@ export interface VerifiedDelivery {
   /** Already redacted. */
   headers: Record<string, string>;
   payload: Record<string, unknown>;
+  payloadSanitized: boolean;
   normalized: NormalizedEvent;
   validation: ValidationVerdict;
   rawBody: Uint8Array;
@@ -36,7 +36,8 @@ export interface VerifiedDelivery {
 }
 
 export type ReceiveResult =
-  | { kind: 'accepted'; eventId: string }
+  /** `queued` false: stored, but Redis did not take the job; the reconciler queues it. */
+  | { kind: 'accepted'; eventId: string; queued: boolean }
   | { kind: 'duplicate'; eventId: string }
   | { kind: 'conflict'; eventId: string };
 
@@ -57,6 +58,8 @@ export async function receiveDelivery(deps: DispatchDeps, delivery: VerifiedDeli
         sender: delivery.sender,
         headers: delivery.headers,
         payload: delivery.payload as Prisma.InputJsonObject,
+        payloadSanitized: delivery.payloadSanitized,
+        rawBody: new Uint8Array(delivery.rawBody), // a copy Prisma can own
         normalized: delivery.normalized as unknown as Prisma.InputJsonObject,
         validation: delivery.validation as unknown as Prisma.InputJsonObject,
         bodySha256,
@@ -70,26 +73,25 @@ export async function receiveDelivery(deps: DispatchDeps, delivery: VerifiedDeli
     if (!isUniqueViolation(error)) throw error;
     return answerRedelivery(deps, delivery, bodySha256);
   }
-  await dispatchOrRefuse(deps, { eventId, plan: delivery.plan, sourceRetry: delivery.sourceRetry });
-  return { kind: 'accepted', eventId };
+  const queued = await dispatchIfReachable(deps, { eventId, plan: delivery.plan, sourceRetry: delivery.sourceRetry });
+  return { kind: 'accepted', eventId, queued };
 }
 
 /**
- * The row is stored; without a job it must not be acknowledged. A 503 makes the sender redeliver, and
- * the redelivery (a duplicate of a `received` row) queues it then.
+ * The committed row is the outbox: once it is stored the delivery is ours, and a 2xx is owed whether or not
+ * Redis takes the job now. A row left `received` is queued by the reconciler (or a redelivery) later.
  */
-async function dispatchOrRefuse(deps: DispatchDeps, event: DispatchEvent): Promise<void> {
+async function dispatchIfReachable(deps: DispatchDeps, event: DispatchEvent): Promise<boolean> {
   try {
     await dispatchEvent(deps, event);
+    return true;
   } catch (error) {
-    if (error instanceof QueueUnavailableError) {
-      throw new AppError(503, 'queue_unavailable', 'the delivery is stored but could not be queued; redeliver it');
-    }
+    if (error instanceof QueueUnavailableError) return false;
     throw error;
   }
 }
 
-/** Same key: a duplicate when the body matches (re-queued if it never reached Redis), else a conflict. */
+/** Same key: a duplicate when the body matches (queued now if it never reached Redis), else a conflict. */
 async function answerRedelivery(
   deps: DispatchDeps,
   delivery: VerifiedDelivery,
@@ -107,7 +109,7 @@ async function answerRedelivery(
   });
   if (existing.bodySha256 !== bodySha256) return { kind: 'conflict', eventId: existing.id };
   if (existing.status === 'received') {
-    await dispatchOrRefuse(deps, {
+    await dispatchIfReachable(deps, {
       eventId: existing.id,
       plan: delivery.plan,
       sourceRetry: delivery.sourceRetry,

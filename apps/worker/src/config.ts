@@ -55,6 +55,8 @@ export const workerConfigSchema = queueConfigSchema.extend({
   WORKFLOW_ORDERING_DELAY_MS: positiveInt.default(500),
   /** An earlier event still unqueued this long after delivery is queued by the event waiting on it. */
   WORKFLOW_STRANDED_AFTER_MS: positiveInt.default(30_000),
+  /** A job that found the database unreachable runs again after this, without using an attempt. */
+  WORKER_OUTAGE_RETRY_MS: positiveInt.default(2000),
   WORKER_HEALTH_PORT: port.default(8088),
   ...transformConfigShape,
   /** How long SIGTERM waits for running jobs; keep it below the pod's termination grace period. */

@@ -2,7 +2,7 @@
 // issue a pull request names when it opens, merges or closes. Each is sent at most once (the side-effect
 // ledger; neither Slack nor Linear drops repeats) and is best effort: a failed notification is logged and
 // recorded, and does not fail the event it reports on.
-import type { Workflow } from '@hookfleet/db';
+import { isDatabaseUnavailable, type Workflow } from '@hookfleet/db';
 import type { Logger } from '@hookfleet/observability';
 import type { WorkflowSignal } from '@hookfleet/queue';
 import type { Downstreams } from './downstreams.js';
@@ -34,6 +34,8 @@ async function bestEffort(deps: NotificationDeps, what: string, send: () => Prom
   try {
     await send();
   } catch (error) {
+    // An outage of the database (the ledger) is the run's, not the notification's: the run is retried.
+    if (isDatabaseUnavailable(error)) throw error;
     deps.logger.warn('notification failed', { notification: what, error: describe(error) });
   }
 }

@@ -173,6 +173,11 @@ export function createEventProcessor(deps: ProcessorDeps) {
         throw asRetryable(failure.error, failure.message);
       }
 
+      // Notifications are part of processing the event: sent (through the ledger) before it is marked
+      // processed, so a crash in between repeats or completes them on the next run instead of dropping them.
+      if (workflow) {
+        await notifyWorkflowChange({ ...deps, logger: jobLogger }, notificationFacts(event), workflow, plan.signal);
+      }
       await asOwner(prisma, owner, (tx) =>
         tx.webhookEvent.update({
           where: { id: eventId },
@@ -180,9 +185,6 @@ export function createEventProcessor(deps: ProcessorDeps) {
         }),
       );
       outcome('processed');
-      if (workflow) {
-        await notifyWorkflowChange({ ...deps, logger: jobLogger }, notificationFacts(event), workflow, plan.signal);
-      }
       jobLogger.info(plan.tasks.length > 0 ? 'event processed' : 'event recorded, no task', {
         tasks: plan.tasks.length,
         workflow_id: workflow?.id ?? null,
@@ -359,8 +361,10 @@ async function applyProcessingMode(deps: ProcessorDeps, event: StoredEvent, queu
   const processing = parsed.data;
   if (processing.mode === 'transform') {
     const outcome = await deps.transforms.run(processing.expression, event.payload);
-    // The same expression on the same payload fails the same way on every retry: permanent.
     if (!outcome.ok) {
+      // The sandbox's own failure (closed on shutdown, a child killed from outside) is worth a retry; the
+      // same expression on the same payload fails the same way every time: permanent.
+      if (outcome.sandboxFailed) throw new Error(`transform sandbox failed: ${outcome.message}`);
       throw new UnrecoverableError(
         outcome.limit
           ? `transform exceeded its ${outcome.limit} limit: ${outcome.message}`

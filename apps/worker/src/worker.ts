@@ -1,11 +1,12 @@
 // Composition root of a worker process: one BullMQ Worker per queue in WORKER_QUEUES, a small HTTP
 // server for probes and metrics, and a bounded drain on stop().
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { createBaseApp, errorHandler, healthRoutes, listen, notFoundHandler, requestContext } from '@hookfleet/http';
 import { createLogger, createMetrics, type Logger } from '@hookfleet/observability';
 import {
   FORWARD_JOB_NAME,
   applyRetryOverrides,
+  markDeadAfterFailedJob,
   backoffDelay,
   closeEventQueues,
   createEventQueues,
@@ -21,6 +22,7 @@ import { createSecretBox, createTransformSandbox, transformLimitsOf } from '@hoo
 import { concurrencyOf, type WorkerConfig } from './config.js';
 import { connectDownstreams } from './downstreams.js';
 import { createForwardProcessor } from './forward-event.js';
+import { waitOutDatabaseOutages } from './outages.js';
 import { createEventProcessor } from './process-event.js';
 import { createSideEffectLedger } from './side-effects.js';
 
@@ -28,6 +30,15 @@ const PROGRAMMING_ERRORS = [TypeError, RangeError, ReferenceError, SyntaxError];
 
 /** BullMQ's reason for failing a job that stalled more than maxStalledCount times. */
 const STALLED_OUT = /(stalled|started) more than allowable limit/i;
+
+/** Whether BullMQ will not try the job again: permanent, out of attempts, or stalled out. */
+function isFinalFailure(job: Job, error: Error): boolean {
+  return (
+    error instanceof UnrecoverableError ||
+    STALLED_OUT.test(error.message) ||
+    job.attemptsMade >= (job.opts.attempts ?? 1)
+  );
+}
 
 export interface RunningWorker {
   /** The probe and metrics server. */
@@ -69,10 +80,13 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
     logger,
     metrics,
   });
-  const processJob = (job: Job<EventJobData | ForwardJobData>, token?: string) =>
-    job.name === FORWARD_JOB_NAME
-      ? processForward(job as Job<ForwardJobData>)
-      : processEvent(job as Job<EventJobData>, token);
+  const processJob = waitOutDatabaseOutages(
+    (job: Job<EventJobData | ForwardJobData>, token?: string) =>
+      job.name === FORWARD_JOB_NAME
+        ? processForward(job as Job<ForwardJobData>)
+        : processEvent(job as Job<EventJobData>, token),
+    { logger, metrics, retryDelayMs: config.WORKER_OUTAGE_RETRY_MS },
+  );
 
   const workers = config.WORKER_QUEUES.map((queue) => {
     const worker = new Worker<EventJobData | ForwardJobData>(queue, processJob, {
@@ -94,31 +108,24 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
         },
       },
     });
-    // Outcomes are recorded by the processor. The one failure no processor sees is BullMQ failing a job
-    // that stalled more than WORKER_MAX_STALLED_COUNT times: its event would stay `processing` and hold
-    // its workflow back forever, so it is marked dead here (only if still `processing`).
+    // Outcomes are recorded by the processor. The failures no processor records (stalling past
+    // WORKER_MAX_STALLED_COUNT, an error thrown before the run could write, a bug) would leave the event
+    // `queued` or `processing` for good, holding its workflow back: once BullMQ has failed the job for the
+    // last time, its event is marked dead with the reason (only if still unfinished and still this job's).
+    // Should Postgres be unreachable here, the reconciler does the same from the failed set later.
     worker.on('failed', (job, error) => {
-      // A bug's error classes, not a downstream's or an outage's: the job is failed (BullMQ retries it as
-      // any other), and the bug is logged whole and counted.
+      // A bug's error classes, not a downstream's or an outage's: logged whole and counted.
       if (PROGRAMMING_ERRORS.some((type) => error instanceof type)) {
         metrics.unexpectedErrors.inc({ kind: 'job' });
         logger.error('job failed by an unexpected error', { queue, job_id: job?.id, error });
       }
       const data = eventJobDataSchema.safeParse(job?.data);
-      if (!job || job.name === FORWARD_JOB_NAME || !data.success || !STALLED_OUT.test(error.message)) return;
-      prisma.webhookEvent
-        .updateMany({
-          where: { id: data.data.eventId, status: 'processing', jobId: job.id },
-          data: { status: 'dead', lastError: `the job failed outside its run: ${error.message}` },
+      if (!job || job.name === FORWARD_JOB_NAME || !data.success || !isFinalFailure(job, error)) return;
+      markDeadAfterFailedJob(prisma, { eventId: data.data.eventId, jobId: job.id!, reason: error.message })
+        .then((marked) => {
+          if (marked) logger.warn('event marked dead after its job failed outside a run', { job_id: job.id, error });
         })
-        .then(({ count }) => {
-          if (count > 0)
-            logger.warn('event marked dead after its job failed outside a run', {
-              job_id: job.id,
-              error: error.message,
-            });
-        })
-        .catch((failure: unknown) => logger.error('marking a stalled event dead failed', { error: String(failure) }));
+        .catch((failure: unknown) => logger.error('marking a failed job’s event dead failed', { error: failure }));
     });
     worker.on('error', (error) => logger.error('worker error', { queue, error: error.message }));
     return worker;

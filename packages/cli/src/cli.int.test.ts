@@ -25,7 +25,9 @@ let workDir: string;
 
 beforeAll(async () => {
   environment = await testEnvironment();
-  stack = await startStack(environment.env, { admin: { SOURCE_SECRETS_KEY: randomBytes(32).toString('base64') } });
+  stack = await startStack(environment.env, {
+    admin: { SOURCE_SECRETS_KEY: randomBytes(32).toString('base64'), TRANSFORM_TIMEOUT_MS: '1000' },
+  });
   workDir = await mkdtemp(join(tmpdir(), 'hookfleet-cli-'));
 });
 

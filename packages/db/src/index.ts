@@ -1,4 +1,11 @@
-export { createPrismaClient, isUniqueViolation } from './client.js';
+export {
+  createPrismaClient,
+  isDatabaseUnavailable,
+  isUniqueViolation,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_QUERY_TIMEOUT_MS,
+  type PoolOptions,
+} from './client.js';
 export { applyMigrations, MIGRATIONS_DIR, MigrationError } from './migrations.js';
 export {
   Prisma,

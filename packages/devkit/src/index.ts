@@ -8,3 +8,4 @@ export {
 export { createTestDatabase, type TestDatabase } from './test-database.js';
 export { signGithubBody } from './github-signing.js';
 export { createTestEnvironment, type TestEnvironment } from './test-environment.js';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';

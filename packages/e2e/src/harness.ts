@@ -147,18 +147,20 @@ export async function startStack(
     }),
   );
   const prisma = createPrismaClient(env.DATABASE_URL, { poolMax: 2 });
-  return {
+  const stack: Stack = {
     ingress,
     worker,
     admin,
     prisma,
     async stop() {
-      await worker.stop();
+      // The stack's worker as it is now: a test may have put another in its place.
+      await stack.worker.stop();
       await ingress.stop();
       await admin.stop();
       await prisma.$disconnect();
     },
   };
+  return stack;
 }
 
 let deliveryCounter = 0;

@@ -107,9 +107,11 @@ beforeAll(async () => {
   stack = await startStack(environment.env, {
     agentApiUrl: agentApi.url,
     ingress: sources,
-    admin: { ...sources, MAS_CALLBACK_SECRET },
+    // A short deadline keeps the transform-limit tests quick.
+    admin: { ...sources, MAS_CALLBACK_SECRET, TRANSFORM_TIMEOUT_MS: '1000' },
     worker: {
       ...sources,
+      TRANSFORM_TIMEOUT_MS: '1000',
       CODEGEN_BASE_URL: codegen.url,
       CODEGEN_TOKEN,
       CODEGEN_ORG_ID,

@@ -1,6 +1,7 @@
 // One error shape in every app: the design documents' {error, status_code, path, correlation_id} plus a
 // machine-readable code.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { isDatabaseUnavailable } from '@hookfleet/db';
 import { correlationIdOf, requestLoggerOf, requestMetricsOf } from './request-context.js';
 
 export interface ErrorBody {
@@ -49,17 +50,28 @@ function fromClientError(error: object): AppError | null {
   // The router's decodeURIComponent of a path parameter (e.g. /events/%E0%A4%A).
   if (error instanceof URIError)
     return new AppError(400, 'invalid_path_encoding', 'the path is not valid percent-encoding');
-  const { code, status, statusCode } = error as { code?: unknown; status?: unknown; statusCode?: unknown };
+  const { code, status, statusCode, expose } = error as {
+    code?: unknown;
+    status?: unknown;
+    statusCode?: unknown;
+    expose?: unknown;
+  };
   // zlib's errors (Z_DATA_ERROR, ...), raised by body-parser while inflating a body.
   if (typeof code === 'string' && code.startsWith('Z_')) {
     return new AppError(400, 'invalid_content_encoding', 'the body is not encoded as its Content-Encoding says');
   }
+  // http-errors marks the ones meant for the client (a downstream's 4xx seen by axios is not one of them).
   const clientStatus = typeof status === 'number' ? status : statusCode;
-  if (typeof clientStatus === 'number' && clientStatus >= 400 && clientStatus < 500) {
+  if (expose === true && typeof clientStatus === 'number' && clientStatus >= 400 && clientStatus < 500) {
     return new AppError(clientStatus, 'bad_request', 'the request could not be read');
   }
   return null;
 }
+
+const INTERNAL_ERROR = 'internal_error';
+
+/** What a 503 for an outage tells the caller: worth trying again soon. */
+const RETRY_AFTER_OUTAGE_SECONDS = 5;
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new AppError(404, 'not_found', `no route for ${req.method} ${req.path}`));
@@ -68,21 +80,27 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 /** Any thrown value as the AppError the client will see (unknown errors are a 500). */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (typeof error !== 'object' || error === null) return new AppError(500, 'internal_error', 'internal server error');
+  if (typeof error !== 'object' || error === null) return new AppError(500, INTERNAL_ERROR, 'internal server error');
+  // An outage, not a fault of the request: a fast 503 the caller can retry.
+  if (isDatabaseUnavailable(error)) {
+    return new AppError(503, 'database_unavailable', 'the database is unreachable; retry shortly');
+  }
   return (
     fromBodyParser(error as { type?: string; message: string }) ??
     fromClientError(error) ??
-    new AppError(500, 'internal_error', 'internal server error')
+    new AppError(500, INTERNAL_ERROR, 'internal server error')
   );
 }
 
 export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
   const appError = toAppError(error);
-  // A 4xx is already on the request's log line (and webhook refusals log a security event); a 5xx is ours.
-  // One we did not raise on purpose (an outage's 503 is) is a bug somewhere: counted as unexpected.
-  if (appError.status >= 500) {
+  // A 4xx is already on the request's log line (and webhook refusals log a security event). An outage's
+  // 503 is expected and logged as a warning; a 500 nobody raised on purpose is a bug, counted as unexpected.
+  if (appError.code === INTERNAL_ERROR) {
     requestLoggerOf(res).error('request failed', { error, code: appError.code });
-    if (!(error instanceof AppError)) requestMetricsOf(res)?.unexpectedErrors.inc({ kind: 'request' });
+    requestMetricsOf(res)?.unexpectedErrors.inc({ kind: 'request' });
+  } else if (appError.status >= 500) {
+    requestLoggerOf(res).warn('request failed', { error, code: appError.code });
   }
   const body: ErrorBody = {
     error: appError.message,
@@ -92,5 +110,6 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
     correlation_id: correlationIdOf(res),
     ...(appError.details === undefined ? {} : { details: appError.details }),
   };
+  if (appError.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_OUTAGE_SECONDS));
   res.status(appError.status).json(body);
 };

@@ -4,6 +4,7 @@ export {
   findUnsafeInput,
   isForbiddenKey,
   parseDottedPath,
+  TEXT_POSTGRES_REFUSES,
   type KeyPath,
   type UnsafeInput,
 } from './key-paths.js';

@@ -48,9 +48,16 @@ export type UnsafeInput =
   | { kind: 'too_deep'; path: string; maxDepth: number }
   | { kind: 'invalid_string'; path: string };
 
-// NUL and unpaired UTF-16 surrogates: valid in JSON and in a query string, refused by Postgres's text and
-// jsonb, so they never get as far as a query.
-const INVALID_STRING = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/**
+ * NUL and unpaired UTF-16 surrogates: valid in JSON (as the escapes \u0000 and \ud800) and in a query
+ * string, but refused by Postgres's text and jsonb. Global: callers that replace them use it as it is.
+ */
+export const TEXT_POSTGRES_REFUSES = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+const isRefusedText = (text: string) => {
+  TEXT_POSTGRES_REFUSES.lastIndex = 0;
+  return TEXT_POSTGRES_REFUSES.test(text);
+};
 
 /**
  * The first thing in a parsed request value (a JSON body, a query object) that must not reach a handler:
@@ -59,13 +66,13 @@ const INVALID_STRING = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
  * Never recurses deeper than maxDepth, so a hostile nesting cannot exhaust the stack.
  */
 export function findUnsafeInput(value: unknown, maxDepth: number, path = '$', depth = 0): UnsafeInput | null {
-  if (typeof value === 'string') return INVALID_STRING.test(value) ? { kind: 'invalid_string', path } : null;
+  if (typeof value === 'string') return isRefusedText(value) ? { kind: 'invalid_string', path } : null;
   if (typeof value !== 'object' || value === null) return null;
   if (depth >= maxDepth) return { kind: 'too_deep', path, maxDepth };
   // Own keys only, including a "__proto__" that JSON.parse made an own property.
   for (const key of Object.keys(value)) {
     const at = Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`;
-    if (INVALID_STRING.test(key)) return { kind: 'invalid_string', path: at };
+    if (isRefusedText(key)) return { kind: 'invalid_string', path: at };
     const forbidden = key.split('.').find(isForbiddenKey);
     if (forbidden !== undefined) return { kind: 'forbidden_key', path: at, key: forbidden };
     const found = findUnsafeInput((value as Record<string, unknown>)[key], maxDepth, at, depth + 1);

@@ -23,6 +23,12 @@ export function createMetrics(service: string) {
       labelNames: ['provider', 'event_type', 'queue'] as const,
       registers,
     }),
+    enqueueDeferred: new Counter({
+      name: 'webhook_enqueue_deferred_total',
+      help: 'Deliveries stored and acknowledged while Redis was unreachable; the reconciler queues them',
+      labelNames: ['provider'] as const,
+      registers,
+    }),
     webhookDuplicates: new Counter({
       name: 'webhook_duplicates_total',
       help: 'Redeliveries answered as duplicates (same key, same body)',
@@ -91,6 +97,12 @@ export function createMetrics(service: string) {
       labelNames: ['queue'] as const,
       registers,
     }),
+    outageWaits: new Counter({
+      name: 'worker_outage_waits_total',
+      help: 'Jobs handed back without using an attempt because a dependency was unreachable',
+      labelNames: ['queue', 'dependency'] as const,
+      registers,
+    }),
     sideEffects: new Counter({
       name: 'side_effects_total',
       help: 'Calls to the outside world by kind: performed, skipped (already done by an earlier run) or failed',
@@ -101,6 +113,22 @@ export function createMetrics(service: string) {
       name: 'unexpected_errors_total',
       help: 'Errors nothing anticipated: a request answered 500, or a job failed by an exception from our code',
       labelNames: ['kind'] as const,
+      registers,
+    }),
+    reconcilerRuns: new Counter({
+      name: 'reconciler_runs_total',
+      help: 'Reconciler runs finished (admin)',
+      registers,
+    }),
+    reconcilerEvents: new Counter({
+      name: 'reconciler_events_total',
+      help: 'Events the reconciler acted on: queued (never queued), requeued (job lost), marked_dead (job failed)',
+      labelNames: ['action'] as const,
+      registers,
+    }),
+    oldestUnfinishedEventAge: new Gauge({
+      name: 'oldest_unfinished_event_age_seconds',
+      help: 'Age of the oldest event not yet processed or dead, read at scrape time (admin)',
       registers,
     }),
     queueDepth: new Gauge({

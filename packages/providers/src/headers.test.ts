@@ -65,6 +65,13 @@ describe('redaction by rule', () => {
     'x-csrf-token',
     'x-session-id',
     'x-private-key-id',
+    'paypal-transmission-sig',
+    'x-trello-webhook',
+    'x-airtable-content-mac',
+    'plaid-verification',
+    'x-honeycomb-team',
+    'x-jfrog-art-api',
+    'dpop',
   ];
   const ordinary = [
     'content-type',
@@ -79,6 +86,9 @@ describe('redaction by rule', () => {
     'x-slack-request-timestamp',
     'x-request-id',
     'x-forwarded-for',
+    'x-api-version',
+    'paypal-transmission-id',
+    'x-machine-name',
   ];
 
   it.each(credentials)('redacts %s', (name) => {

@@ -42,18 +42,21 @@ export const STANDARD_WEBHOOK_HEADERS = {
 /**
  * Headers that carry credentials, judged by name, since senders invent their own (x-api-key, x-auth-token,
  * x-shopify-hmac-sha256, x-amz-security-token, ocp-apim-subscription-key): any name with a word of
- * SECRET_WORDS in it, or one that ends in "key" (idempotency-key, GitLab's delivery id, is the one
- * well-known exception). What it misses, a source names in settings.redactHeaders.
+ * SECRET_WORDS in it, a segment of SECRET_SEGMENTS, or one of SECRET_NAMES (idempotency-key, GitLab's
+ * delivery id, is the one well-known exception). What it misses, a source names in settings.redactHeaders.
  */
 const SECRET_WORDS =
-  /auth|cookie|token|secret|passw|pwd|signature|credential|session|hmac|jwt|bearer|csrf|xsrf|private/;
-const KEY_NAME = /(^|[-_])[a-z0-9]*key$|(^|[-_])key([-_]|$)/;
+  /auth|cookie|token|secret|passw|pwd|signature|credential|session|hmac|jwt|bearer|csrf|xsrf|private|verification|dpop/;
+/** Whole name segments: "-key" endings, and signature or MAC abbreviations (paypal-transmission-sig, x-airtable-content-mac). */
+const SECRET_SEGMENTS = /(^|[-_])[a-z0-9]*key$|(^|[-_])(key|sig|mac)([-_]|$)/;
+/** Names that carry a credential without saying so. */
+const SECRET_NAMES = new Set(['x-trello-webhook', 'x-honeycomb-team', 'x-jfrog-art-api']);
 const NOT_SECRET = new Set<string>([GITLAB_HEADERS.idempotencyKey]);
 
 /** Whether a header's value is a credential (or could be), so it is never stored or logged. */
 export function isSensitiveHeader(name: string): boolean {
   const key = name.toLowerCase();
-  return !NOT_SECRET.has(key) && (SECRET_WORDS.test(key) || KEY_NAME.test(key));
+  return !NOT_SECRET.has(key) && (SECRET_NAMES.has(key) || SECRET_WORDS.test(key) || SECRET_SEGMENTS.test(key));
 }
 
 export const REDACTED = '[redacted]';

@@ -1,4 +1,5 @@
 // JSON bodies from the outside: bounded nesting, no prototype keys, an object at the top.
+import { TEXT_POSTGRES_REFUSES } from '@hookfleet/key-paths';
 import secureJson from 'secure-json-parse';
 import type { ParseResult } from './provider.js';
 import { reject } from './rejection.js';
@@ -69,4 +70,44 @@ function describeRefusal(text: string): string {
   // Valid JSON that secure-json-parse refused: name the key it found.
   const hasProto = secureJson.scan(plain as object, { protoAction: 'error', constructorAction: 'ignore', safe: true });
   return hasProto === null ? 'payload has forbidden key __proto__' : 'payload has forbidden key constructor.prototype';
+}
+
+/** In JSON text, only an escape can produce NUL or a surrogate (raw ones are invalid JSON or invalid UTF-8). */
+const MAY_HOLD_REFUSED_TEXT = /\\u(0000|[dD][89a-fA-F])/;
+const REPLACEMENT = '\uFFFD';
+
+/**
+ * The parsed body made storable as jsonb: NUL and unpaired surrogates, which senders do emit in titles,
+ * bodies and commit messages and which jsonb refuses, become U+FFFD in keys and strings. `sanitized` says
+ * whether anything changed; the raw body keeps the exact bytes. Changes `payload` in place (it is the
+ * caller's fresh parse); nothing to walk unless the text holds such an escape.
+ */
+export function toStorableJson(payload: Record<string, unknown>, text: string): { sanitized: boolean } {
+  if (!MAY_HOLD_REFUSED_TEXT.test(text)) return { sanitized: false };
+  return { sanitized: replaceRefusedText(payload) };
+}
+
+function replaceRefusedText(node: unknown): boolean {
+  if (typeof node !== 'object' || node === null) return false;
+  let changed = false;
+  const container = node as Record<string, unknown>;
+  for (const key of Object.keys(container)) {
+    const value = container[key];
+    if (typeof value === 'string') {
+      const safe = value.replace(TEXT_POSTGRES_REFUSES, REPLACEMENT);
+      if (safe !== value) {
+        container[key] = safe;
+        changed = true;
+      }
+    } else if (replaceRefusedText(value)) {
+      changed = true;
+    }
+    const safeKey = key.replace(TEXT_POSTGRES_REFUSES, REPLACEMENT);
+    if (safeKey !== key) {
+      container[safeKey] = container[key];
+      delete container[key];
+      changed = true;
+    }
+  }
+  return changed;
 }

@@ -58,6 +58,13 @@ export function eventJobId(eventId: string, generation = 0, retry = 0): string {
   return `event-${eventId}-g${generation}${retry > 0 ? `-retry${retry}` : ''}`;
 }
 
+/** The parts of an eventJobId, or null for an id that is not one. */
+export function parseEventJobId(jobId: string): { eventId: string; generation: number; retry: number } | null {
+  const match = /^event-([0-9a-f-]{36})-g(\d+)(?:-retry(\d+))?$/.exec(jobId);
+  if (!match) return null;
+  return { eventId: match[1]!, generation: Number(match[2]), retry: Number(match[3] ?? 0) };
+}
+
 export function forwardJobId(eventId: string, generation: number): string {
   return `forward-${eventId}-g${generation}`;
 }

@@ -17,7 +17,11 @@ export interface Clients {
 }
 
 export function openClients(config: BaseConfig, options: { logger: Logger; redisRole: RedisRole }): Clients {
-  const prisma = createPrismaClient(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
+  const prisma = createPrismaClient(config.DATABASE_URL, {
+    poolMax: config.DATABASE_POOL_MAX,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
+  });
   const redis = createRedisConnection(config.REDIS_URL, options.redisRole);
   redis.on('error', (error) => options.logger.warn('redis connection error', { error: error.message }));
   return {

@@ -8,3 +8,4 @@ export * from './dispatch.js';
 export * from './clients.js';
 export * from './retry.js';
 export * from './config.js';
+export * from './reconcile.js';

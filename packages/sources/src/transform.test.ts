@@ -38,9 +38,19 @@ describe('transform sandbox', () => {
     expect(outcome).toMatchObject({ ok: false, limit: 'output', message: /100002 bytes/ });
   });
 
-  it('reports an expression error as such, not as a limit', async () => {
+  it('reports an expression error as such, not as a limit or a sandbox failure', async () => {
     const outcome = await sandbox.run('$number("not a number") + {}', payload);
-    expect(outcome).toMatchObject({ ok: false, limit: null });
+    expect(outcome).toMatchObject({ ok: false, limit: null, sandboxFailed: false });
+  });
+
+  it('after close(), refuses as a sandbox failure (retryable) and starts no process', async () => {
+    const other = createTransformSandbox({ timeoutMs: 3000, maxHeapMb: 32, maxOutputBytes: 1024, concurrency: 1 });
+    expect(await other.run('1 + 1', {})).toMatchObject({ ok: true, result: 2 });
+    const running = other.run('($loop := function($x) { $loop($x + 1) }; $loop(0))', {});
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await other.close();
+    expect(await running).toMatchObject({ ok: false, limit: null, sandboxFailed: true });
+    expect(await other.run('1 + 1', {})).toMatchObject({ ok: false, sandboxFailed: true });
   });
 
   it('keeps serving other transforms while one loops', async () => {

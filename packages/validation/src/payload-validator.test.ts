@@ -108,6 +108,15 @@ describe('operator rules', () => {
     ).toBe(false);
   });
 
+  it('are looked up by own key only: an event type such as "constructor" or "__proto__" finds no rule', () => {
+    for (const eventType of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
+      expect(
+        validator.validate({ provider: 'slack', eventType, action: 'valueOf', payload: {}, rules }),
+        eventType,
+      ).toEqual({ valid: true, checked: [] });
+    }
+  });
+
   it('are refused when they are not compilable JSON Schemas', () => {
     expect(compileValidationRules({ push: { type: 'nope' } }).ok).toBe(false);
     expect(compileValidationRules([{}]).ok).toBe(false);

@@ -128,7 +128,8 @@ export function createPayloadValidator(): PayloadValidator {
         }
       }
       for (const key of action ? [eventType, `${eventType}.${action}`] : [eventType]) {
-        const rule = rules?.[key];
+        // Own keys only: the event type comes from an unsigned header, and "constructor" must not find Object's.
+        const rule = rules && Object.hasOwn(rules, key) ? rules[key] : undefined;
         if (!rule) continue;
         checked.push(`rule:${key}`);
         const validate = compileRule(rule);

@@ -6,14 +6,14 @@ import type { RedispatchDeps } from '../redispatch.js';
 import { parseInput } from '../validation.js';
 import { pagination } from './shared.js';
 
-const listQuery = pagination.extend({ queue: z.enum(QUEUE_NAMES).optional() });
+export const deadLetterListQuery = pagination.extend({ queue: z.enum(QUEUE_NAMES).optional() });
 const jobParams = z.object({ queue: z.enum(QUEUE_NAMES), jobId: z.string().min(1).max(200) });
 
 export function deadLetterRoutes(deps: RedispatchDeps): Router {
   const router = Router();
 
   router.get('/api/v1/dead-letters', async (req, res) => {
-    const query = parseInput(listQuery, req.query);
+    const query = parseInput(deadLetterListQuery, req.query);
     const queues = query.queue ? [query.queue] : [...QUEUE_NAMES];
     const page = await listDeadLetters(deps, queues, query);
     res.json({ data: page.data, pagination: { limit: query.limit, offset: query.offset, total: page.total } });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Prisma, PrismaClient } from '@hookfleet/db';
 import { AppError, correlationIdOf } from '@hookfleet/http';
 import type { Logger } from '@hookfleet/observability';
-import { decodeUtf8, standardWebhooksProvider, type RawDelivery } from '@hookfleet/providers';
+import { decodeUtf8, standardWebhooksProvider, toStorableJson, type RawDelivery } from '@hookfleet/providers';
 import { parseInput } from '../validation.js';
 
 export const MAS_CALLBACK_PATH = '/api/v1/mas/callback';
@@ -99,6 +99,8 @@ export function masCallbackRoutes(deps: { prisma: PrismaClient; secret: string |
 
       const parsed = standardWebhooksProvider.parse(delivery);
       if (!parsed.ok) throw new AppError(400, 'invalid_request', parsed.message);
+      // What Postgres's text and jsonb cannot hold (NUL, unpaired surrogates) is stored as U+FFFD.
+      toStorableJson(parsed.payload, text);
       const callback = parseInput(masCallbackSchema, parsed.payload);
       const outcome = await applyMasCallback(deps.prisma, callback);
       logger.info('MAS callback applied', {

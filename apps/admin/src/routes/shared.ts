@@ -6,3 +6,12 @@ export const pagination = z.object({
 });
 
 export const idParams = z.object({ id: z.string().uuid('must be a UUID') });
+
+/** A time bound on a filter: what Postgres's timestamptz holds comfortably (years 1970 to 9999). */
+export const filterDate = z.coerce
+  .date()
+  .min(new Date('1970-01-01T00:00:00Z'), 'must be after 1970')
+  .max(new Date('9999-12-31T23:59:59Z'), 'must be before the year 10000');
+
+/** A pull request number: positive, and within the Int column it is compared with. */
+export const prNumber = z.coerce.number().int().positive().max(2_147_483_647);

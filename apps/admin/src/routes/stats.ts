@@ -2,7 +2,8 @@
 // count is the dead-letter queue's depth), and the last 24 hours' activity and error rates.
 import { Router } from 'express';
 import type { PrismaClient } from '@hookfleet/db';
-import { queueDepths, type EventQueues } from '@hookfleet/queue';
+import { UNFINISHED_EVENT_STATUSES, oldestUnfinishedAgeSeconds, queueDepths, type EventQueues } from '@hookfleet/queue';
+import type { Operations } from '../operations.js';
 
 const DAY_MS = 24 * 3600_000;
 
@@ -11,9 +12,34 @@ const countsBy = <Key extends string>(rows: Array<Record<Key, string> & { _count
 
 const percent = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 100);
 
-export function statsRoutes(deps: { prisma: PrismaClient; queues: EventQueues }): Router {
+export function statsRoutes(deps: { prisma: PrismaClient; queues: EventQueues; operations: Operations }): Router {
   const router = Router();
   const { prisma } = deps;
+
+  // The reconciler's last run, and what is unfinished now.
+  router.get('/api/v1/reconciler', async (_req, res) => {
+    const [lastRun, oldest, unfinished] = await Promise.all([
+      deps.operations.lastReconcile(),
+      oldestUnfinishedAgeSeconds(prisma),
+      prisma.webhookEvent.groupBy({
+        by: ['status'],
+        where: { status: { in: [...UNFINISHED_EVENT_STATUSES] } },
+        _count: { _all: true },
+      }),
+    ]);
+    res.json({
+      last_run: lastRun && {
+        finished_at: lastRun.finishedAt,
+        duration_ms: lastRun.durationMs,
+        checked: lastRun.checked,
+        queued: lastRun.queued,
+        requeued: lastRun.requeued,
+        marked_dead: lastRun.markedDead,
+      },
+      oldest_unfinished_age_seconds: oldest,
+      unfinished_by_status: countsBy(unfinished, 'status'),
+    });
+  });
 
   router.get('/api/v1/metrics', async (_req, res) => {
     const [eventsByStatus, eventsByType, tasksByStatus, tasksByType, executions, processing, depths] =

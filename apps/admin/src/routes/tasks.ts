@@ -6,22 +6,22 @@ import { retryTask } from '../retry-task.js';
 import { executionView, taskView } from '../serializers.js';
 import type { RedispatchDeps } from '../redispatch.js';
 import { parseInput } from '../validation.js';
-import { idParams, pagination } from './shared.js';
+import { filterDate, idParams, pagination, prNumber } from './shared.js';
 
-const listQuery = pagination.extend({
+export const taskListQuery = pagination.extend({
   status: z.enum(TaskStatus).optional(),
   task_type: z.string().min(1).optional(),
   repository: z.string().min(1).optional(),
-  pr_number: z.coerce.number().int().positive().optional(),
-  since: z.coerce.date().optional(),
-  until: z.coerce.date().optional(),
+  pr_number: prNumber.optional(),
+  since: filterDate.optional(),
+  until: filterDate.optional(),
 });
 
 export function taskRoutes(deps: RedispatchDeps): Router {
   const router = Router();
 
   router.get('/api/v1/tasks', async (req, res) => {
-    const query = parseInput(listQuery, req.query);
+    const query = parseInput(taskListQuery, req.query);
     const where: Prisma.WorkflowTaskWhereInput = {
       status: query.status,
       taskType: query.task_type,

@@ -6,20 +6,20 @@ import { WorkflowKind, WorkflowState, type Prisma, type PrismaClient } from '@ho
 import { AppError } from '@hookfleet/http';
 import { eventSummary, taskView, workflowView } from '../serializers.js';
 import { parseInput } from '../validation.js';
-import { idParams, pagination } from './shared.js';
+import { idParams, pagination, prNumber } from './shared.js';
 
-const listQuery = pagination.extend({
+export const workflowListQuery = pagination.extend({
   state: z.enum(WorkflowState).optional(),
   kind: z.enum(WorkflowKind).optional(),
   repository: z.string().min(1).optional(),
-  pr_number: z.coerce.number().int().positive().optional(),
+  pr_number: prNumber.optional(),
 });
 
 export function workflowRoutes(deps: { prisma: PrismaClient }): Router {
   const router = Router();
 
   router.get('/api/v1/workflows', async (req, res) => {
-    const query = parseInput(listQuery, req.query);
+    const query = parseInput(workflowListQuery, req.query);
     const where: Prisma.WorkflowWhereInput = {
       state: query.state,
       kind: query.kind,

@@ -13,6 +13,7 @@ import {
   decodeUtf8,
   providerByName,
   redactHeaders,
+  toStorableJson,
   type DeliveryIdentity,
   type NormalizedEvent,
   type Provider,
@@ -71,6 +72,8 @@ export interface RequestSource {
 interface Authenticated {
   raw: RawDelivery;
   payload: Record<string, unknown>;
+  /** The payload differs from the body where jsonb could not hold a string (see toStorableJson). */
+  payloadSanitized: boolean;
   identity: DeliveryIdentity;
   normalized: NormalizedEvent;
   matchedSecretId: string | null;
@@ -249,6 +252,8 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     if (!verified.ok) throw new AppError(REJECTION_STATUS[verified.code], verified.code, verified.message);
     const parsed = provider.parse(raw);
     if (!parsed.ok) throw new AppError(REJECTION_STATUS[parsed.code], parsed.code, parsed.message);
+    // Before anything reads it: ids and names taken from the payload are stored as text too.
+    const { sanitized } = toStorableJson(parsed.payload, text);
     const identified = provider.identify(raw, parsed.payload);
     if (!identified.ok) throw new AppError(REJECTION_STATUS[identified.code], identified.code, identified.message);
 
@@ -268,6 +273,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     localsOf(res).delivery = {
       raw,
       payload: parsed.payload,
+      payloadSanitized: sanitized,
       identity: identified.identity,
       normalized: provider.normalize(identified.identity, parsed.payload),
       matchedSecretId: matched?.id ?? null,
@@ -277,7 +283,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
 
   const store: RequestHandler = async (req, res) => {
     const source = sourceOf(res);
-    const { payload, identity, normalized, matchedSecretId, raw } = deliveryOf(res);
+    const { payload, payloadSanitized, identity, normalized, matchedSecretId, raw } = deliveryOf(res);
     const providerName = source.provider.name;
     const verdict: ValidationVerdict = deps.validator.validate({
       provider: providerName,
@@ -313,6 +319,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       sender: normalized.actor,
       headers: redactHeaders(req.headers, source.settings.redactHeaders),
       payload,
+      payloadSanitized,
       normalized,
       validation: verdict,
       rawBody: raw.body,
@@ -335,6 +342,12 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
           event_type: identity.eventType,
           queue: plan.queue,
         });
+        if (!result.queued) {
+          metrics.enqueueDeferred.inc({ provider: providerName });
+          logger.warn('delivery stored but not queued (redis unreachable); the reconciler will queue it', {
+            event_id: result.eventId,
+          });
+        }
         res
           .status(202)
           .json({ status: 'accepted', eventId: result.eventId, deliveryId: identity.deliveryId, queue: plan.queue });

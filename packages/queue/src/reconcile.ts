@@ -1,0 +1,116 @@
+// The reconciler: the committed event row is the outbox, and this is what makes "stored" imply "processed
+// or dead" whatever happened to Redis or to a process between the INSERT and the job. On a schedule it takes
+// every unfinished event untouched for a while and checks its job: missing (never added, or lost with
+// Redis's data) -> added again under its deterministic id; failed by BullMQ with the event still unfinished
+// -> the event marked dead with the job's reason; waiting, delayed or running -> left alone. Adding under the
+// same id is a no-op for a job that exists, so a second reconciler (or a redelivery) cannot queue it twice.
+import type { EventStatus, PrismaClient } from '@hookfleet/db';
+import { parseEventJobId, QUEUE_NAMES, type QueueName } from './catalog.js';
+import type { QueueConfig } from './config.js';
+import { dispatchEvent, planStoredEvent, type DispatchDeps } from './dispatch.js';
+
+/** Events that still owe a result: each needs a live job, or is waiting for one. */
+export const UNFINISHED_EVENT_STATUSES = [
+  'received',
+  'queued',
+  'processing',
+  'failed',
+] as const satisfies readonly EventStatus[];
+
+/**
+ * A job BullMQ failed for the last time outside a run that could record it (stalled out, an error before the
+ * run wrote anything): its event, if still unfinished and still this job's, is dead with the reason.
+ */
+export async function markDeadAfterFailedJob(
+  prisma: PrismaClient,
+  failed: { eventId: string; jobId: string; reason: string },
+): Promise<boolean> {
+  const { count } = await prisma.webhookEvent.updateMany({
+    where: { id: failed.eventId, jobId: failed.jobId, status: { in: ['queued', 'processing', 'failed'] } },
+    data: { status: 'dead', lastError: `the job failed outside its run: ${failed.reason}` },
+  });
+  return count > 0;
+}
+
+export interface ReconcileResult {
+  /** Unfinished events old enough to look at. */
+  checked: number;
+  /** Never queued (`received`): queued now. */
+  queued: number;
+  /** Queued once, job gone: added again. */
+  requeued: number;
+  /** Job failed for good, event still unfinished: marked dead. */
+  markedDead: number;
+  /** The oldest unfinished event's age at the end of the run (0: none). */
+  oldestUnfinishedAgeSeconds: number;
+}
+
+export interface ReconcileDeps extends DispatchDeps {
+  config: Pick<QueueConfig, 'BOT_MENTION'>;
+}
+
+const LIVE_JOB_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
+
+export async function reconcileEvents(
+  deps: ReconcileDeps,
+  options: { staleAfterMs: number; batchSize: number; now?: Date },
+): Promise<ReconcileResult> {
+  const now = options.now ?? new Date();
+  const result: ReconcileResult = { checked: 0, queued: 0, requeued: 0, markedDead: 0, oldestUnfinishedAgeSeconds: 0 };
+  const stale = await deps.prisma.webhookEvent.findMany({
+    where: {
+      status: { in: [...UNFINISHED_EVENT_STATUSES] },
+      updatedAt: { lt: new Date(now.getTime() - options.staleAfterMs) },
+    },
+    select: { id: true, status: true, jobId: true, queue: true, generation: true },
+    orderBy: { sequence: 'asc' },
+    take: options.batchSize,
+  });
+  result.checked = stale.length;
+  for (const event of stale) {
+    const queue = (QUEUE_NAMES as readonly string[]).includes(event.queue) ? (event.queue as QueueName) : 'default';
+    const job = event.jobId ? await deps.queues[queue].getJob(event.jobId) : undefined;
+    if (job) {
+      const state = await job.getState();
+      if (LIVE_JOB_STATES.has(state)) continue;
+      if (state === 'failed') {
+        const reason = job.failedReason || 'failed';
+        if (await markDeadAfterFailedJob(deps.prisma, { eventId: event.id, jobId: event.jobId!, reason })) {
+          result.markedDead += 1;
+        }
+      }
+      // completed with the event unfinished: the run that completed it was superseded and wrote nothing;
+      // the event's own (newer) job is another id, or the event is finished by now. Nothing to add.
+      continue;
+    }
+    const { plan, sourceRetry } = await planStoredEvent(deps, await loadForPlanning(deps.prisma, event.id));
+    // The same job id as before (generation, and which retry), so a job that does exist is not doubled.
+    const parsed = event.jobId ? parseEventJobId(event.jobId) : null;
+    await dispatchEvent(deps, {
+      eventId: event.id,
+      plan: { ...plan, queue },
+      generation: parsed?.generation ?? event.generation,
+      retryNumber: parsed?.retry ?? 0,
+      sourceRetry,
+    });
+    if (event.status === 'received') result.queued += 1;
+    else result.requeued += 1;
+  }
+  result.oldestUnfinishedAgeSeconds = await oldestUnfinishedAgeSeconds(deps.prisma, now);
+  return result;
+}
+
+/** How long the oldest unfinished event has waited since its delivery (0: none); served by the status index. */
+export async function oldestUnfinishedAgeSeconds(prisma: PrismaClient, now = new Date()): Promise<number> {
+  const [oldest] = await prisma.$queryRaw<Array<{ age: number | null }>>`
+    SELECT extract(epoch FROM (${now}::timestamptz - min(received_at)))::float8 AS age
+      FROM webhook_events WHERE status::text = ANY(${[...UNFINISHED_EVENT_STATUSES]})`;
+  return Math.max(0, Math.round(oldest?.age ?? 0));
+}
+
+function loadForPlanning(prisma: PrismaClient, id: string) {
+  return prisma.webhookEvent.findUniqueOrThrow({
+    where: { id },
+    select: { provider: true, eventType: true, action: true, payload: true, sourceId: true },
+  });
+}

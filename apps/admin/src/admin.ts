@@ -12,6 +12,7 @@ import {
 import { createTransformSandbox, transformLimitsOf } from '@hookfleet/sources';
 import type { AdminConfig } from './config.js';
 import { createTokenStore } from './auth.js';
+import { githubRecoveryOf } from './github-recovery.js';
 import { startOperations } from './operations.js';
 import { createAdminServer } from './server.js';
 import { createSessionStore } from './sessions.js';
@@ -40,6 +41,13 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
   const operationsRedis = createRedisConnection(config.REDIS_URL, 'worker');
   operationsRedis.on('error', (error) => logger.warn('operations redis error', { error: error.message }));
   await waitUntilReady(clients.redis);
+  const githubRecovery = githubRecoveryOf(config, {
+    prisma: clients.prisma,
+    redis: clients.redis,
+    prefix: config.QUEUE_PREFIX,
+    logger,
+    metrics,
+  });
   const operations = await startOperations(
     {
       prisma: clients.prisma,
@@ -55,6 +63,7 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
         batchSize: config.RECONCILE_BATCH_SIZE,
       },
       schedulerCheckMs: config.SCHEDULER_CHECK_MS,
+      githubRecovery,
     },
     { producer: clients.redis, worker: operationsRedis, prefix: config.QUEUE_PREFIX },
   );
@@ -68,6 +77,7 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
     checks: clients.checks,
     tokens,
     operations,
+    githubRecoveryHooks: githubRecovery?.hooks ?? [],
     transforms,
     sessions: createSessionStore({ redis: clients.redis, prefix: config.QUEUE_PREFIX, tokens }),
   });

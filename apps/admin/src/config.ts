@@ -1,7 +1,41 @@
 import { port, positiveInt, trustProxy } from '@hookfleet/config';
 import { queueConfigSchema } from '@hookfleet/queue';
+import { parseHookRef, type HookRef } from '@hookfleet/github';
 import { transformConfigShape } from '@hookfleet/sources';
 import { z } from 'zod';
+
+/** "repos/o/r/hooks/1,orgs/o/hooks/2,app" -> the hooks; a value that names no hook fails at start. */
+const hookList = z.string().transform((value, ctx): HookRef[] => {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const hooks = entries.map(parseHookRef);
+  const bad = entries.filter((_, i) => hooks[i] === null);
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a hook (repos/<owner>/<repo>/hooks/<id>, orgs/<org>/hooks/<id> or app): ${bad.join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return hooks as HookRef[];
+});
+
+/** GitHub credentials and the hooks whose missed deliveries are recovered (off when no hook is named). */
+export const githubRecoveryConfigShape = {
+  GITHUB_TOKEN: z.string().min(1).optional(),
+  GITHUB_APP_ID: z.string().regex(/^\d+$/, 'the App’s numeric id').optional(),
+  /** PEM; "\n" escapes are read as newlines, so it fits in one env line. */
+  GITHUB_APP_PRIVATE_KEY: z
+    .string()
+    .transform((value) => value.replace(/\\n/g, '\n'))
+    .optional(),
+  GITHUB_RECOVERY_HOOKS: hookList.default([]),
+  GITHUB_RECOVERY_INTERVAL_MS: positiveInt.default(600_000),
+  /** How far back deliveries are checked (GitHub redelivers up to 72 hours). */
+  GITHUB_RECOVERY_WINDOW_HOURS: positiveInt.max(72).default(6),
+} as const;
 
 export const adminConfigSchema = queueConfigSchema.extend({
   ADMIN_PORT: port.default(3002),
@@ -20,6 +54,7 @@ export const adminConfigSchema = queueConfigSchema.extend({
   RECONCILE_INTERVAL_MS: positiveInt.default(30_000),
   RECONCILE_STALE_AFTER_MS: positiveInt.default(60_000),
   RECONCILE_BATCH_SIZE: positiveInt.max(100_000).default(5000),
+  ...githubRecoveryConfigShape,
   /** How often each admin re-creates the scheduled jobs (retention, re-drive, reconciler) if Redis lost them. */
   SCHEDULER_CHECK_MS: positiveInt.default(30_000),
   /** An event's payload or transformed document larger than this (as JSON) is shown as a truncated preview. */

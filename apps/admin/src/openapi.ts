@@ -125,6 +125,18 @@ export const ROUTE_DOCS: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/api/v1/github/recovery',
+    role: 'viewer',
+    summary: 'Missed-delivery recovery: the hooks it watches and its last run',
+  },
+  {
+    method: 'post',
+    path: '/api/v1/github/recovery/run',
+    role: 'operator',
+    summary: 'Run missed-delivery recovery now (background operation)',
+  },
+  {
+    method: 'get',
     path: '/api/v1/reconciler',
     role: 'viewer',
     summary: 'The reconciler’s last run (queued, requeued, marked dead) and the oldest unfinished event’s age',

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { Prisma, type PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
 import type { Logger, Metrics } from '@hookfleet/observability';
+import type { RecoveryResult } from '@hookfleet/github';
 import { QUEUE_NAMES, reconcileEvents, type QueueName, type ReconcileResult } from '@hookfleet/queue';
 import { z } from 'zod';
 import { filterDate, prNumber } from './routes/shared.js';
@@ -22,6 +23,9 @@ export const OPERATIONS_QUEUE = 'admin-operations';
 const RETENTION_SCHEDULER_ID = 'retention-daily';
 const REDRIVE_SCHEDULER_ID = 'dead-letter-redrive';
 const RECONCILE_SCHEDULER_ID = 'reconcile';
+const GITHUB_RECOVERY_SCHEDULER_ID = 'github-recover';
+/** Kinds that keep their last run apart from the job history, for their status routes. */
+type RecordedKind = 'reconcile' | 'github.recover';
 const PAGE = 500;
 const AT_ONCE = 8;
 const DAY_MS = 24 * 3600_000;
@@ -54,6 +58,8 @@ export const operationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('dead_letters.redrive') }),
   /** Scheduled only: unfinished events whose job is gone or failed (see @hookfleet/queue's reconcile.ts). */
   z.object({ kind: z.literal('reconcile') }),
+  /** Scheduled, or on request: GitHub deliveries that failed and were never stored, redelivered. */
+  z.object({ kind: z.literal('github.recover') }),
 ]);
 export type Operation = z.infer<typeof operationSchema>;
 type OperationData = Operation & { requestedBy: string };
@@ -74,20 +80,20 @@ export interface OperationsDeps extends RedispatchDeps {
   /** How often the scheduled dead-letter re-drive looks for due events. */
   redriveScanMs: number;
   reconcile: { intervalMs: number; staleAfterMs: number; batchSize: number };
+  /** Missed-delivery recovery, when hooks and credentials are configured. */
+  githubRecovery: { intervalMs: number; run: () => Promise<RecoveryResult> } | null;
   /** How often each admin re-creates the schedulers (Redis may have lost them). */
   schedulerCheckMs: number;
 }
 
-/** The reconciler's last run, as GET /api/v1/reconciler shows it. */
-export interface ReconcileRun extends ReconcileResult {
-  finishedAt: string;
-  durationMs: number;
-}
+/** A recorded kind's last run, as its status route shows it. */
+export type LastRun<Result> = Result & { finishedAt: string; durationMs: number };
 
 export interface Operations {
   start(operation: Operation, requestedBy: string): Promise<string>;
   get(id: string): Promise<Job<OperationData> | undefined>;
-  lastReconcile(): Promise<ReconcileRun | null>;
+  lastReconcile(): Promise<LastRun<ReconcileResult> | null>;
+  lastGithubRecovery(): Promise<LastRun<RecoveryResult> | null>;
   close(): Promise<void>;
 }
 
@@ -113,6 +119,15 @@ export async function startOperations(
       data: { kind: 'dead_letters.redrive' } as const,
     },
     { id: RECONCILE_SCHEDULER_ID, repeat: { every: deps.reconcile.intervalMs }, data: { kind: 'reconcile' } as const },
+    ...(deps.githubRecovery
+      ? [
+          {
+            id: GITHUB_RECOVERY_SCHEDULER_ID,
+            repeat: { every: deps.githubRecovery.intervalMs },
+            data: { kind: 'github.recover' } as const,
+          },
+        ]
+      : []),
   ];
   // Upserting is idempotent: the same schedulers, whichever admin and however often.
   const ensureSchedulers = async () => {
@@ -131,30 +146,61 @@ export async function startOperations(
   }, deps.schedulerCheckMs);
   schedulerCheck.unref();
 
-  const lastReconcileKey = `${connections.prefix}:${OPERATIONS_QUEUE}:last-reconcile`;
-  const reconcile = async (): Promise<ReconcileRun> => {
+  const lastRunKey = (kind: RecordedKind) => `${connections.prefix}:${OPERATIONS_QUEUE}:last:${kind}`;
+  const recorded = async <Result>(kind: RecordedKind, run: () => Promise<Result>): Promise<LastRun<Result>> => {
     const started = performance.now();
-    const result = await reconcileEvents({ ...dispatchDepsOf(deps), config: deps.config }, deps.reconcile);
-    const run: ReconcileRun = {
+    const result = await run();
+    const last = {
       ...result,
       finishedAt: new Date().toISOString(),
       durationMs: Math.round(performance.now() - started),
     };
-    deps.metrics.reconcilerRuns.inc();
-    deps.metrics.reconcilerEvents.inc({ action: 'queued' }, result.queued);
-    deps.metrics.reconcilerEvents.inc({ action: 'requeued' }, result.requeued);
-    deps.metrics.reconcilerEvents.inc({ action: 'marked_dead' }, result.markedDead);
-    deps.metrics.oldestUnfinishedEventAge.set(result.oldestUnfinishedAgeSeconds);
-    if (result.queued + result.requeued + result.markedDead > 0) deps.logger.warn('reconciler acted', { ...run });
-    await connections.producer.set(lastReconcileKey, JSON.stringify(run));
-    return run;
+    await connections.producer.set(lastRunKey(kind), JSON.stringify(last));
+    return last;
+  };
+  const readLastRun = async <Result>(kind: RecordedKind): Promise<LastRun<Result> | null> => {
+    const stored = await connections.producer.get(lastRunKey(kind));
+    return stored ? (JSON.parse(stored) as LastRun<Result>) : null;
   };
 
-  const worker = new Worker<OperationData>(
-    OPERATIONS_QUEUE,
-    (job) => (job.data.kind === 'reconcile' ? reconcile() : runOperation(deps, job)),
-    { connection: connections.worker, prefix: connections.prefix, concurrency: 1 },
-  );
+  const reconcile = () =>
+    recorded('reconcile', async () => {
+      const result = await reconcileEvents({ ...dispatchDepsOf(deps), config: deps.config }, deps.reconcile);
+      deps.metrics.reconcilerRuns.inc();
+      deps.metrics.reconcilerEvents.inc({ action: 'queued' }, result.queued);
+      deps.metrics.reconcilerEvents.inc({ action: 'requeued' }, result.requeued);
+      deps.metrics.reconcilerEvents.inc({ action: 'marked_dead' }, result.markedDead);
+      deps.metrics.oldestUnfinishedEventAge.set(result.oldestUnfinishedAgeSeconds);
+      if (result.queued + result.requeued + result.markedDead > 0) deps.logger.warn('reconciler acted', { ...result });
+      return result;
+    });
+
+  const recoverFromGithub = (recovery: NonNullable<OperationsDeps['githubRecovery']>) =>
+    recorded('github.recover', async () => {
+      const result = await recovery.run();
+      deps.metrics.githubRecovery.inc({ outcome: 'missing' }, result.missing);
+      deps.metrics.githubRecovery.inc({ outcome: 'redelivered' }, result.redelivered);
+      deps.metrics.githubRecovery.inc({ outcome: 'expired' }, result.expired);
+      deps.metrics.githubRecovery.inc({ outcome: 'given_up' }, result.givenUp);
+      if (result.redelivered + result.errors.length > 0)
+        deps.logger.warn('missed-delivery recovery acted', { ...result });
+      return result;
+    });
+
+  const processOperation = (job: Job<OperationData>) => {
+    if (job.data.kind === 'reconcile') return reconcile();
+    if (job.data.kind === 'github.recover') {
+      if (!deps.githubRecovery) throw new AppError(409, 'github_recovery_off', 'no hooks to recover are configured');
+      return recoverFromGithub(deps.githubRecovery);
+    }
+    return runOperation(deps, job);
+  };
+
+  const worker = new Worker<OperationData>(OPERATIONS_QUEUE, processOperation, {
+    connection: connections.worker,
+    prefix: connections.prefix,
+    concurrency: 1,
+  });
   worker.on('error', (error) => deps.logger.error('operations worker error', { error: error.message }));
   return {
     async start(operation, requestedBy) {
@@ -162,10 +208,8 @@ export async function startOperations(
       return job.id!;
     },
     get: (id) => queue.getJob(id),
-    async lastReconcile() {
-      const stored = await connections.producer.get(lastReconcileKey);
-      return stored ? (JSON.parse(stored) as ReconcileRun) : null;
-    },
+    lastReconcile: () => readLastRun<ReconcileResult>('reconcile'),
+    lastGithubRecovery: () => readLastRun<RecoveryResult>('github.recover'),
     async close() {
       clearInterval(schedulerCheck);
       await worker.close();
@@ -242,7 +286,8 @@ async function runOperation(deps: OperationsDeps, job: Job<OperationData>): Prom
     case 'dead_letters.redrive':
       return redrive(deps, progress, attempt);
     case 'reconcile':
-      throw new Error('reconcile runs apart from the other operations');
+    case 'github.recover':
+      throw new Error(`${data.kind} runs apart from the other operations`);
   }
 }
 

@@ -39,6 +39,8 @@ export interface AdminDeps {
   checks: Record<string, HealthCheck>;
   tokens: TokenStore;
   operations: Operations;
+  /** The hooks missed-delivery recovery watches (empty: off). */
+  githubRecoveryHooks: readonly string[];
   transforms: TransformSandbox;
   /** Browser sign-in (sessions.ts); without it the API and Bull Board take bearer tokens only. */
   sessions?: SessionStore;

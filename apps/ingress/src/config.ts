@@ -37,8 +37,6 @@ export const ingressConfigSchema = queueConfigSchema
     /** Shared across replicas through Redis; 0 turns a limit off. */
     WEBHOOK_RATE_LIMIT_PER_IP_PER_MINUTE: nonNegativeInt.default(1200),
     WEBHOOK_RATE_LIMIT_PER_REPOSITORY_PER_HOUR: nonNegativeInt.default(5000),
-    /** Where GitHub's /meta (webhook source ranges) is read from; tests point it at a local server. */
-    GITHUB_API_URL: z.string().url().default('https://api.github.com'),
     GITHUB_META_REFRESH_MS: positiveInt.default(3600_000),
     /** How long a source's settings and secrets are cached; a change reaches every replica within it. */
     SOURCE_CACHE_TTL_MS: nonNegativeInt.default(5000),

@@ -304,6 +304,28 @@ export function createProgram(deps: CliDeps): Command {
       throw new CommandFailed(`transform ${limit}${String(answer.error)}`);
     });
 
+  // github
+  const github = program.command('github').description('GitHub: missed-delivery recovery');
+  github
+    .command('recovery')
+    .description('The hooks recovery watches and its last run; --run runs it now and waits for it')
+    .option('--run', 'run recovery now')
+    .option('--json', 'print the raw JSON')
+    .action(async (options: { run?: boolean; json?: boolean }, command: Command) => {
+      const client = admin(command);
+      if (options.run) {
+        const started = await client.post<{ operation_id: string }>('/api/v1/github/recovery/run');
+        await followOperation(client, started.operation_id, { stream: deps.stderr });
+      }
+      const status = await client.get<{ enabled: boolean; hooks: string[]; last_run: Record<string, unknown> | null }>(
+        '/api/v1/github/recovery',
+      );
+      if (options.json) return printJson(stdout, status);
+      stdout.write(`recovery ${status.enabled ? 'on' : 'off'}: ${status.hooks.join(', ') || 'no hooks'}\n`);
+      if (status.last_run) printRecord(stdout, status.last_run);
+      else stdout.write('no run yet\n');
+    });
+
   return program;
 }
 

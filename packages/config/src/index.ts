@@ -92,6 +92,8 @@ export const baseConfigSchema = z.object({
    * Encrypts source secrets at rest: 32 random bytes, base64 (`openssl rand -base64 32`). Needed by the
    * ingress and admin once sources exist; the built-in GitHub source (GITHUB_WEBHOOK_SECRET) needs none.
    */
+  /** GitHub's REST API (hook ranges from /meta, missed-delivery recovery); GitHub Enterprise or a test server elsewhere. */
+  GITHUB_API_URL: z.string().url().default('https://api.github.com'),
   SOURCE_SECRETS_KEY: z
     .string()
     .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded')

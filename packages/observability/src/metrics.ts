@@ -131,6 +131,23 @@ export function createMetrics(service: string) {
       help: 'Age of the oldest event not yet processed or dead, read at scrape time (admin)',
       registers,
     }),
+    githubApiRequests: new Counter({
+      name: 'github_api_requests_total',
+      help: 'Requests to GitHub’s REST API by endpoint and HTTP status (0: no answer)',
+      labelNames: ['endpoint', 'status'] as const,
+      registers,
+    }),
+    githubApiRateLimitRemaining: new Gauge({
+      name: 'github_api_rate_limit_remaining',
+      help: 'GitHub’s x-ratelimit-remaining on the last answer',
+      registers,
+    }),
+    githubRecovery: new Counter({
+      name: 'github_recovery_deliveries_total',
+      help: 'Missed-delivery recovery outcomes: missing (failed at GitHub, not stored), redelivered, expired, given_up',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
     queueDepth: new Gauge({
       name: 'webhook_queue_depth',
       help: 'Jobs per queue and state, read from BullMQ at scrape time',

@@ -66,6 +66,18 @@ export class QueueUnavailableError extends Error {
   override name = 'QueueUnavailableError';
 }
 
+/**
+ * How ioredis says Redis is out of reach: rejected at once with the offline queue disabled, the connection
+ * dropped mid-command, or given up on after its retries (MaxRetriesPerRequestError).
+ */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    error.name === 'MaxRetriesPerRequestError' ||
+    /Stream isn't writeable|Connection is closed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT/.test(error.message)
+  );
+}
+
 /** A backstop for an add that neither succeeds nor fails (Redis half-open). */
 const ENQUEUE_TIMEOUT_MS = 5000;
 
@@ -103,9 +115,7 @@ export async function enqueueEvent(queues: EventQueues, event: EnqueueEvent): Pr
   } catch (error) {
     // ioredis rejects at once with the offline queue disabled; report that as the same condition.
     if (error instanceof QueueUnavailableError) throw error;
-    if (error instanceof Error && /Stream isn't writeable|Connection is closed|ECONNREFUSED/.test(error.message)) {
-      throw new QueueUnavailableError(error.message);
-    }
+    if (isRedisUnavailable(error)) throw new QueueUnavailableError((error as Error).message);
     throw error;
   } finally {
     clearTimeout(timer);

@@ -11,7 +11,7 @@ import { parseInput } from '../validation.js';
 const filterBody = <Filter extends z.ZodType>(filter: Filter) => z.object({ filter }).strict();
 const operationParams = z.object({ id: z.string().regex(/^\d+$/, 'not an operation id') });
 
-export function operationRoutes(deps: { operations: Operations }): Router {
+export function operationRoutes(deps: { operations: Operations; githubRecoveryHooks: readonly string[] }): Router {
   const router = Router();
   const start = async (res: Response, operation: Operation) => {
     const id = await deps.operations.start(operation, principalOf(res).name);
@@ -40,6 +40,37 @@ export function operationRoutes(deps: { operations: Operations }): Router {
     res
       .status(202)
       .json({ status: 'cleanup_triggered', task_id: id, operation_id: id, status_url: `/api/v1/operations/${id}` });
+  });
+
+  // Missed-delivery recovery: what it watches and its last run; and a run now, beside the scheduled ones.
+  router.get('/api/v1/github/recovery', async (_req, res) => {
+    const last = await deps.operations.lastGithubRecovery();
+    res.json({
+      enabled: deps.githubRecoveryHooks.length > 0,
+      hooks: deps.githubRecoveryHooks,
+      last_run: last && {
+        finished_at: last.finishedAt,
+        duration_ms: last.durationMs,
+        hooks: last.hooks,
+        deliveries: last.deliveries,
+        missing: last.missing,
+        redelivered: last.redelivered,
+        expired: last.expired,
+        given_up: last.givenUp,
+        errors: last.errors,
+      },
+    });
+  });
+
+  router.post('/api/v1/github/recovery/run', async (_req, res) => {
+    if (deps.githubRecoveryHooks.length === 0) {
+      throw new AppError(
+        409,
+        'github_recovery_off',
+        'set GITHUB_RECOVERY_HOOKS (and credentials) to recover missed deliveries',
+      );
+    }
+    await start(res, { kind: 'github.recover' });
   });
 
   router.get('/api/v1/operations/:id', async (req, res) => {

@@ -17,6 +17,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
 import { createTestDatabase } from '@hookfleet/devkit';
+import { QUEUE_NAMES } from '@hookfleet/queue';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { startDownstreams, type Downstreams } from './chaos/downstreams.js';
 import { startFleet, type Fleet } from './chaos/fleet.js';
 import { planDeliveries, sendLoad, type Answers, type Delivery, type LoadRun } from './chaos/load.js';
@@ -117,8 +120,17 @@ interface Outcome {
 
 const FINISHED = new Set(['processed', 'dead', 'discarded']);
 
+/** Jobs still to run anywhere: effects may still happen while any is waiting, delayed or running. */
+async function jobsInFlight(queues: Queue[]): Promise<number> {
+  const counts = await Promise.all(
+    queues.map((queue) => queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active')),
+  );
+  return counts.reduce((total, states) => total + Object.values(states).reduce((sum, n) => sum + n, 0), 0);
+}
+
 async function settle(
   prisma: PrismaClient,
+  queues: Queue[],
   hookId: string,
   answers: Answers,
   timeoutMs: number,
@@ -132,7 +144,9 @@ async function settle(
     });
     const byDelivery = new Map(rows.map((row) => [row.deliveryId, { id: row.id, status: row.status as string }]));
     const settled =
-      rows.every((row) => FINISHED.has(row.status)) && accepted.every(([deliveryId]) => byDelivery.has(deliveryId));
+      rows.every((row) => FINISHED.has(row.status)) &&
+      accepted.every(([deliveryId]) => byDelivery.has(deliveryId)) &&
+      (await jobsInFlight(queues).catch(() => 1)) === 0;
     if (settled || Date.now() > deadline) return byDelivery;
     await sleep(1000);
   }
@@ -141,7 +155,7 @@ async function settle(
 async function runScenario(
   index: number,
   scenario: Scenario,
-  context: { fleet: Fleet; prisma: PrismaClient; downstreams: Downstreams; options: Options },
+  context: { fleet: Fleet; prisma: PrismaClient; queues: Queue[]; downstreams: Downstreams; options: Options },
 ): Promise<Outcome> {
   const { fleet, prisma, downstreams, options } = context;
   const hookId = String(9000 + index);
@@ -155,7 +169,7 @@ async function runScenario(
   const sendingEnded = Date.now();
   // Every app back up before judging (a fault may have left one restarting).
   for (const app of fleet.apps()) if (!app.running) await app.start();
-  const rows = await settle(prisma, hookId, load.answers, options.settleSeconds * 1000);
+  const rows = await settle(prisma, context.queues, hookId, load.answers, options.settleSeconds * 1000);
   const drainSeconds = (Date.now() - sendingEnded) / 1000;
 
   const refused: Record<string, number> = {};
@@ -255,13 +269,16 @@ async function main(): Promise<void> {
   const options = readOptions();
   const database = await createTestDatabase(process.env.DATABASE_URL);
   const downstreams = await startDownstreams();
-  const prisma = createPrismaClient(database.url, { poolMax: 2, queryTimeoutMs: 60_000 });
+  const prisma = createPrismaClient(database.url, { poolMax: 2 });
   let fleet: Fleet | null = null;
+  let redis: Redis | null = null;
+  let queues: Queue[] | null = null;
+  const queuePrefix = `hookfleet-chaos-${randomBytes(4).toString('hex')}`;
   const outcomes: Outcome[] = [];
   try {
     fleet = await startFleet({
       databaseUrl: database.url,
-      queuePrefix: `hookfleet-chaos-${randomBytes(4).toString('hex')}`,
+      queuePrefix,
       workers: options.workers,
       agentApiUrl: downstreams.agentApiUrl,
       slackUrl: downstreams.slackUrl,
@@ -270,9 +287,14 @@ async function main(): Promise<void> {
       `chaos: ${options.deliveries} deliveries per scenario, ${options.workers} workers, concurrency ${options.concurrency}` +
         `${options.rate ? `, ${options.rate}/s` : ''}`,
     );
+    // Read straight from the suite's redis-server, not through the proxy the faults cut.
+    redis = new Redis(`redis://127.0.0.1:${fleet.redis.port}`, { maxRetriesPerRequest: null });
+    redis.on('error', () => {}); // restarted by scenario 4; ioredis reconnects
+    const connection = redis;
+    queues = QUEUE_NAMES.map((name) => new Queue(name, { connection, prefix: queuePrefix }));
     for (const [i, scenario] of SCENARIOS.entries()) {
       if (options.only && !options.only.includes(i + 1)) continue;
-      const outcome = await runScenario(i + 1, scenario, { fleet, prisma, downstreams, options });
+      const outcome = await runScenario(i + 1, scenario, { fleet, prisma, queues, downstreams, options });
       outcomes.push(outcome);
       console.log(
         `${i + 1}. ${scenario.name}: sent ${outcome.sent}, 2xx ${outcome.accepted}, lost ${outcome.lost}, ` +
@@ -280,6 +302,8 @@ async function main(): Promise<void> {
       );
     }
   } finally {
+    await Promise.all((queues ?? []).map((queue) => queue.close()));
+    redis?.disconnect();
     await fleet?.stop();
     await downstreams.stop();
     await prisma.$disconnect();

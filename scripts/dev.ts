@@ -23,10 +23,6 @@ const env = {
   REDIS_URL: services.redisUrl,
   // PGlite serves one session; a small pool per app keeps the multiplexer's queue short.
   ...(services.embedded.postgres && !process.env.DATABASE_POOL_MAX ? { DATABASE_POOL_MAX: '4' } : {}),
-  // ...and a query may wait its turn there far longer than the outage bound meant for a server.
-  ...(services.embedded.postgres && !process.env.DATABASE_QUERY_TIMEOUT_MS
-    ? { DATABASE_QUERY_TIMEOUT_MS: '60000' }
-    : {}),
 };
 
 const applied = await applyMigrations(services.databaseUrl);

@@ -167,7 +167,7 @@ export async function startFleet(options: {
     NODE_ENV: 'production',
     DATABASE_POOL_MAX: '10',
     DATABASE_CONNECT_TIMEOUT_MS: '2000',
-    DATABASE_QUERY_TIMEOUT_MS: '4000',
+    WEBHOOK_STORE_TIMEOUT_MS: '4000',
   };
   const ingressPort = await freePort();
   const ingress = new AppProcess('ingress', 'apps/ingress/src/main.ts', ingressPort, {

@@ -165,7 +165,14 @@ export async function startOperations(
 
   const reconcile = () =>
     recorded('reconcile', async () => {
-      const result = await reconcileEvents({ ...dispatchDepsOf(deps), config: deps.config }, deps.reconcile);
+      const cursorKey = `${connections.prefix}:${OPERATIONS_QUEUE}:reconcile-cursor`;
+      const afterSequence = await connections.producer.get(cursorKey);
+      const result = await reconcileEvents(
+        { ...dispatchDepsOf(deps), config: deps.config },
+        { ...deps.reconcile, afterSequence },
+      );
+      if (result.nextAfterSequence) await connections.producer.set(cursorKey, result.nextAfterSequence);
+      else await connections.producer.del(cursorKey);
       deps.metrics.reconcilerRuns.inc();
       deps.metrics.reconcilerEvents.inc({ action: 'queued' }, result.queued);
       deps.metrics.reconcilerEvents.inc({ action: 'requeued' }, result.requeued);

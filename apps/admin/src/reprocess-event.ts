@@ -2,7 +2,7 @@
 // their way (queued, processing, or failed awaiting BullMQ's retry) are refused, so two clicks or a
 // reprocess racing a retry can never run an event twice at once.
 import { AppError } from '@hookfleet/http';
-import { dispatchEvent, planStoredEvent, type QueueName } from '@hookfleet/queue';
+import { dispatchEvent, eventJobId, planStoredEvent, type QueueName } from '@hookfleet/queue';
 import { dispatchDepsOf, type RedispatchDeps } from './redispatch.js';
 
 export interface ReprocessResult {
@@ -48,7 +48,14 @@ export async function reprocessEvent(deps: RedispatchDeps, eventId: string): Pro
   // Conditional on the state read above: of two concurrent reprocesses, one wins.
   const claimed = await deps.prisma.webhookEvent.updateMany({
     where: { id: eventId, status: event.status, generation: event.generation },
-    data: { status: 'received', generation, lastError: null, queue: plan.queue },
+    // The new job's id goes with the claim, so the reconciler queues exactly this one should the add fail.
+    data: {
+      status: 'received',
+      generation,
+      lastError: null,
+      queue: plan.queue,
+      jobId: eventJobId(eventId, generation),
+    },
   });
   if (claimed.count === 0) throw new AppError(409, 'event_in_progress', 'event changed meanwhile; reload it');
 

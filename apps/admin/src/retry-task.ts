@@ -1,7 +1,7 @@
 // Retry: one more attempt at a failed or dead task of the event's current generation. The job id is
 // derived from the event's attempt count, so concurrent retries of one state collapse into one job.
 import { AppError } from '@hookfleet/http';
-import { dispatchEvent, planStoredEvent, type QueueName } from '@hookfleet/queue';
+import { dispatchEvent, eventJobId, planStoredEvent, type QueueName } from '@hookfleet/queue';
 import { dispatchDepsOf, type RedispatchDeps } from './redispatch.js';
 
 export interface RetryResult {
@@ -52,7 +52,11 @@ export async function retryTask(deps: RedispatchDeps, taskId: string): Promise<R
       data: { status: 'pending', error: null },
     });
     if (claimedTask.count === 0) return false;
-    await tx.webhookEvent.update({ where: { id: event.id }, data: { status: 'received', lastError: null } });
+    // The new job's id goes with the claim, so the reconciler queues exactly this one should the add fail.
+    await tx.webhookEvent.update({
+      where: { id: event.id },
+      data: { status: 'received', lastError: null, jobId: eventJobId(event.id, event.generation, event.attempts) },
+    });
     return true;
   });
   if (!claimed) throw new AppError(409, 'task_not_failed', 'task changed meanwhile; reload it');

@@ -34,6 +34,8 @@ export const ingressConfigSchema = queueConfigSchema
     WEBHOOK_REQUEST_TIMEOUT_MS: positiveInt.default(30_000),
     WEBHOOK_KEEP_ALIVE_TIMEOUT_MS: positiveInt.default(5_000),
     WEBHOOK_MAX_CONNECTIONS: positiveInt.default(2_000),
+    /** A delivery not stored (and queued) within this is answered 503: the bound when Postgres goes silent. */
+    WEBHOOK_STORE_TIMEOUT_MS: positiveInt.default(5_000),
     /** Shared across replicas through Redis; 0 turns a limit off. */
     WEBHOOK_RATE_LIMIT_PER_IP_PER_MINUTE: nonNegativeInt.default(1200),
     WEBHOOK_RATE_LIMIT_PER_REPOSITORY_PER_HOUR: nonNegativeInt.default(5000),

@@ -312,7 +312,7 @@ describe('health', () => {
         ...environment.env,
         DATABASE_URL: databaseUrl.toString(),
         DATABASE_CONNECT_TIMEOUT_MS: '1000',
-        DATABASE_QUERY_TIMEOUT_MS: '1000',
+        WEBHOOK_STORE_TIMEOUT_MS: '1000',
         WEBHOOK_PORT: '0',
         WEBHOOK_HOST: '127.0.0.1',
         GITHUB_WEBHOOK_SECRET: SECRET,

@@ -4,7 +4,6 @@ import { isUniqueViolation, type Prisma } from '@hookfleet/db';
 import type { NormalizedEvent } from '@hookfleet/providers';
 import type { ValidationVerdict } from '@hookfleet/validation';
 import {
-  QueueUnavailableError,
   dispatchEvent,
   type DispatchDeps,
   type DispatchEvent,
@@ -41,7 +40,12 @@ export type ReceiveResult =
   | { kind: 'duplicate'; eventId: string }
   | { kind: 'conflict'; eventId: string };
 
-export async function receiveDelivery(deps: DispatchDeps, delivery: VerifiedDelivery): Promise<ReceiveResult> {
+export type ReceiveDeps = DispatchDeps & {
+  /** Told why a stored delivery's job could not be added now. */
+  onDeferred(error: unknown): void;
+};
+
+export async function receiveDelivery(deps: ReceiveDeps, delivery: VerifiedDelivery): Promise<ReceiveResult> {
   const bodySha256 = createHash('sha256').update(delivery.rawBody).digest('hex');
   let eventId: string;
   try {
@@ -81,19 +85,24 @@ export async function receiveDelivery(deps: DispatchDeps, delivery: VerifiedDeli
  * The committed row is the outbox: once it is stored the delivery is ours, and a 2xx is owed whether or not
  * Redis takes the job now. A row left `received` is queued by the reconciler (or a redelivery) later.
  */
-async function dispatchIfReachable(deps: DispatchDeps, event: DispatchEvent): Promise<boolean> {
+async function dispatchIfReachable(
+  deps: DispatchDeps & { onDeferred(error: unknown): void },
+  event: DispatchEvent,
+): Promise<boolean> {
   try {
     await dispatchEvent(deps, event);
     return true;
   } catch (error) {
-    if (error instanceof QueueUnavailableError) return false;
-    throw error;
+    // Whatever Redis answered (unreachable, LOADING after a restart, READONLY in a failover, OOM): the row
+    // is committed, so the delivery is ours; the reconciler retries the add.
+    deps.onDeferred(error);
+    return false;
   }
 }
 
 /** Same key: a duplicate when the body matches (queued now if it never reached Redis), else a conflict. */
 async function answerRedelivery(
-  deps: DispatchDeps,
+  deps: ReceiveDeps,
   delivery: VerifiedDelivery,
   bodySha256: string,
 ): Promise<ReceiveResult> {

@@ -57,6 +57,8 @@ export const workerConfigSchema = queueConfigSchema.extend({
   WORKFLOW_STRANDED_AFTER_MS: positiveInt.default(30_000),
   /** A job that found the database unreachable runs again after this, without using an attempt. */
   WORKER_OUTAGE_RETRY_MS: positiveInt.default(2000),
+  /** Past this long waiting out "outages", a job's failure counts as an attempt (a slow query is no outage). */
+  WORKER_OUTAGE_MAX_WAIT_MS: positiveInt.default(600_000),
   WORKER_HEALTH_PORT: port.default(8088),
   ...transformConfigShape,
   /** How long SIGTERM waits for running jobs; keep it below the pod's termination grace period. */

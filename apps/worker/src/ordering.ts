@@ -4,9 +4,7 @@
 // so a job whose turn has not come is moved back to the delayed set (Job#moveToDelayed + DelayedError),
 // which costs no attempt, and tries again shortly.
 import type { EventStatus, PrismaClient } from '@hookfleet/db';
-
-/** Statuses that still hold a workflow's later events back (processed and dead ones do not). */
-const UNFINISHED: EventStatus[] = ['received', 'queued', 'processing', 'failed'];
+import { UNFINISHED_EVENT_STATUSES } from '@hookfleet/queue';
 
 export interface Blocker {
   id: string;
@@ -14,6 +12,7 @@ export interface Blocker {
   receivedAt: Date;
   updatedAt: Date;
   generation: number;
+  jobId: string | null;
   provider: string;
   eventType: string;
   action: string | null;
@@ -26,7 +25,11 @@ export async function earliestUnfinishedBefore(
   event: { workflowKey: string; sequence: bigint },
 ): Promise<Blocker | null> {
   return prisma.webhookEvent.findFirst({
-    where: { workflowKey: event.workflowKey, sequence: { lt: event.sequence }, status: { in: UNFINISHED } },
+    where: {
+      workflowKey: event.workflowKey,
+      sequence: { lt: event.sequence },
+      status: { in: [...UNFINISHED_EVENT_STATUSES] },
+    },
     orderBy: { sequence: 'asc' },
     select: {
       id: true,
@@ -34,6 +37,7 @@ export async function earliestUnfinishedBefore(
       receivedAt: true,
       updatedAt: true,
       generation: true,
+      jobId: true,
       provider: true,
       eventType: true,
       action: true,

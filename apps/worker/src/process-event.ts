@@ -13,6 +13,7 @@ import {
   enqueueForward,
   eventJobDataSchema,
   planEvent,
+  parseEventJobId,
   planStoredEvent,
   type EventJobData,
   type EventQueues,
@@ -326,9 +327,17 @@ async function requeueIfStranded(deps: ProcessorDeps, blocker: Blocker, logger: 
   // queued by the admin at this moment, and queueing it here too would make a second job.
   if (blocker.status !== 'received' || Date.now() - blocker.updatedAt.getTime() < deps.strandedAfterMs) return;
   const { plan, sourceRetry } = await planStoredEvent(deps, blocker);
+  // The job the row names (a retry's carries its number), so an existing job is not doubled.
+  const named = blocker.jobId ? parseEventJobId(blocker.jobId) : null;
   await dispatchEvent(
     { prisma: deps.prisma, queues: deps.queues, taskRetryPolicies: deps.config.TASK_RETRY_POLICIES },
-    { eventId: blocker.id, plan, sourceRetry, generation: blocker.generation },
+    {
+      eventId: blocker.id,
+      plan,
+      sourceRetry,
+      generation: named?.generation ?? blocker.generation,
+      retryNumber: named?.retry ?? 0,
+    },
   );
   logger.warn('queued a stranded earlier event of the workflow', { stranded_event_id: blocker.id });
 }

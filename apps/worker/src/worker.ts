@@ -85,7 +85,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
       job.name === FORWARD_JOB_NAME
         ? processForward(job as Job<ForwardJobData>)
         : processEvent(job as Job<EventJobData>, token),
-    { logger, metrics, retryDelayMs: config.WORKER_OUTAGE_RETRY_MS },
+    { logger, metrics, retryDelayMs: config.WORKER_OUTAGE_RETRY_MS, maxWaitMs: config.WORKER_OUTAGE_MAX_WAIT_MS },
   );
 
   const workers = config.WORKER_QUEUES.map((queue) => {

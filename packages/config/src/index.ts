@@ -68,8 +68,6 @@ export const baseConfigSchema = z.object({
   DATABASE_POOL_MAX: positiveInt.default(10),
   /** Waiting for a Postgres connection fails after this (an unreachable database answers 503 fast). */
   DATABASE_CONNECT_TIMEOUT_MS: positiveInt.default(3000),
-  /** Waiting for a query's answer fails after this: the bound when a database stops answering silently. */
-  DATABASE_QUERY_TIMEOUT_MS: positiveInt.default(5000),
   REDIS_URL: redisUrl,
   /** BullMQ key prefix: every queue key in Redis starts with it (tests use one per run). */
   QUEUE_PREFIX: z

@@ -2,8 +2,8 @@ export {
   createPrismaClient,
   isDatabaseUnavailable,
   isUniqueViolation,
+  DatabaseTimeoutError,
   DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_QUERY_TIMEOUT_MS,
   type PoolOptions,
 } from './client.js';
 export { applyMigrations, MIGRATIONS_DIR, MigrationError } from './migrations.js';

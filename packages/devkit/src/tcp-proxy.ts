@@ -8,7 +8,10 @@ export interface TcpProxy {
   url(scheme: string, path?: string): string;
   /** Refuses new connections and resets open ones: the server looks down. */
   cut(): Promise<void>;
-  /** Keeps connections open but forwards nothing: the server looks silent (packets dropped). */
+  /**
+   * Keeps connections open but moves nothing until restore(): the server looks silent, as behind a network
+   * partition; what was sent meanwhile arrives afterwards, as TCP's retransmission would deliver it.
+   */
   stall(): void;
   /** Undoes cut() or stall(). */
   restore(): Promise<void>;
@@ -26,6 +29,7 @@ export async function startTcpProxy(target: { host?: string; port: number }, lis
       const upstream = net.connect(target.port, host);
       const pair: [net.Socket, net.Socket] = [client, upstream];
       pairs.add(pair);
+      if (stalled) for (const socket of pair) socket.pause();
       const end = () => {
         client.destroy();
         upstream.destroy();
@@ -35,10 +39,8 @@ export async function startTcpProxy(target: { host?: string; port: number }, lis
         [client, upstream],
         [upstream, client],
       ] as const) {
-        // While stalled, data is dropped as a broken network would; TCP itself still looks healthy.
-        from.on('data', (chunk) => {
-          if (!stalled) to.write(chunk);
-        });
+        // Plain writes, not pipe(): pipe would resume a source that stall() paused once its target drains.
+        from.on('data', (chunk) => to.write(chunk));
         from.on('error', end);
         from.on('close', end);
       }
@@ -66,9 +68,11 @@ export async function startTcpProxy(target: { host?: string; port: number }, lis
     },
     stall() {
       stalled = true;
+      for (const pair of pairs) for (const socket of pair) socket.pause();
     },
     async restore() {
       stalled = false;
+      for (const pair of pairs) for (const socket of pair) socket.resume();
       if (!server.listening) {
         server = createServer();
         await listen(port);

@@ -15,7 +15,6 @@ export interface TestEnvironment {
     JOB_MAX_RETRIES: string;
     JOB_BACKOFF_DELAY_MS: string;
     DATABASE_POOL_MAX: string;
-    DATABASE_QUERY_TIMEOUT_MS: string;
   };
   cleanup(): Promise<void>;
 }
@@ -37,9 +36,6 @@ export async function createTestEnvironment(options: {
       JOB_MAX_RETRIES: '2',
       JOB_BACKOFF_DELAY_MS: '20',
       DATABASE_POOL_MAX: '5',
-      // The embedded Postgres runs every connection's queries one at a time, so a query may wait its turn
-      // far longer than on a server; the outage bound is for servers.
-      DATABASE_QUERY_TIMEOUT_MS: options.databaseServerUrl ? '5000' : '60000',
     },
     async cleanup() {
       const redis = new Redis(options.redisUrl);

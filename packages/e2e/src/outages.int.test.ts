@@ -89,7 +89,6 @@ describe('a worker that loses Postgres', () => {
         ...environment.env,
         DATABASE_URL: databaseUrl.toString(),
         DATABASE_CONNECT_TIMEOUT_MS: '500',
-        DATABASE_QUERY_TIMEOUT_MS: '1000',
         WORKER_OUTAGE_RETRY_MS: '200',
         WORKER_HEALTH_PORT: '0',
       }),

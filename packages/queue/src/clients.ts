@@ -20,7 +20,6 @@ export function openClients(config: BaseConfig, options: { logger: Logger; redis
   const prisma = createPrismaClient(config.DATABASE_URL, {
     poolMax: config.DATABASE_POOL_MAX,
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-    queryTimeoutMs: config.DATABASE_QUERY_TIMEOUT_MS,
   });
   const redis = createRedisConnection(config.REDIS_URL, options.redisRole);
   redis.on('error', (error) => options.logger.warn('redis connection error', { error: error.message }));

@@ -43,6 +43,8 @@ export interface ReconcileResult {
   markedDead: number;
   /** The oldest unfinished event's age at the end of the run (0: none). */
   oldestUnfinishedAgeSeconds: number;
+  /** Where the next run goes on (the sequence after the last row checked); null: from the start again. */
+  nextAfterSequence: string | null;
 }
 
 export interface ReconcileDeps extends DispatchDeps {
@@ -53,20 +55,29 @@ const LIVE_JOB_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 
 
 export async function reconcileEvents(
   deps: ReconcileDeps,
-  options: { staleAfterMs: number; batchSize: number; now?: Date },
+  /** Runs go through the unfinished events a batch at a time, each from where the last one stopped, so a
+   * backlog of live jobs at the front cannot hide a lost one behind it. */
+  options: { staleAfterMs: number; batchSize: number; afterSequence?: string | null; now?: Date },
 ): Promise<ReconcileResult> {
   const now = options.now ?? new Date();
-  const result: ReconcileResult = { checked: 0, queued: 0, requeued: 0, markedDead: 0, oldestUnfinishedAgeSeconds: 0 };
   const stale = await deps.prisma.webhookEvent.findMany({
     where: {
       status: { in: [...UNFINISHED_EVENT_STATUSES] },
       updatedAt: { lt: new Date(now.getTime() - options.staleAfterMs) },
+      ...(options.afterSequence ? { sequence: { gt: BigInt(options.afterSequence) } } : {}),
     },
-    select: { id: true, status: true, jobId: true, queue: true, generation: true },
+    select: { id: true, status: true, jobId: true, queue: true, generation: true, sequence: true },
     orderBy: { sequence: 'asc' },
     take: options.batchSize,
   });
-  result.checked = stale.length;
+  const result: ReconcileResult = {
+    checked: stale.length,
+    queued: 0,
+    requeued: 0,
+    markedDead: 0,
+    oldestUnfinishedAgeSeconds: 0,
+    nextAfterSequence: stale.length === options.batchSize ? String(stale.at(-1)!.sequence) : null,
+  };
   for (const event of stale) {
     const queue = (QUEUE_NAMES as readonly string[]).includes(event.queue) ? (event.queue as QueueName) : 'default';
     const job = event.jobId ? await deps.queues[queue].getJob(event.jobId) : undefined;

@@ -4,7 +4,7 @@
 //   UTF-8 -> signature and freshness -> payload -> identity -> rate (repository) -> validation
 // then one INSERT, one Queue.add, 202. Each refusal is a 4xx with a code, counted and logged once.
 import express, { Router, type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
-import type { PrismaClient } from '@hookfleet/db';
+import { DatabaseTimeoutError, type PrismaClient } from '@hookfleet/db';
 import { AppError, correlationIdOf, requestLoggerOf, toAppError } from '@hookfleet/http';
 import type { Logger, Metrics } from '@hookfleet/observability';
 import {
@@ -94,6 +94,17 @@ const deliveryOf = (res: Response): Authenticated => {
   if (!delivery) throw new Error('webhook delivery not authenticated');
   return delivery;
 };
+
+function withinStoreDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DatabaseTimeoutError(`no answer from the database in ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
 
 export interface WebhookRouteDeps {
   config: IngressConfig;
@@ -305,27 +316,38 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       { provider: providerName, eventType: identity.eventType, action: identity.action, payload },
       { botMention: config.BOT_MENTION },
     );
-    const dispatch = { prisma: deps.prisma, queues: deps.queues, taskRetryPolicies: config.TASK_RETRY_POLICIES };
-    const result = await receiveDelivery(dispatch, {
-      provider: providerName,
-      sourceId: source.id,
-      matchedSecretId,
-      // Delivery ids are unique per sender, so each source is its own namespace.
-      hookId: source.id ? `${source.id}${identity.hookId ? `:${identity.hookId}` : ''}` : identity.hookId,
-      deliveryId: identity.deliveryId,
-      eventType: identity.eventType,
-      action: identity.action,
-      repository: normalized.repository,
-      sender: normalized.actor,
-      headers: redactHeaders(req.headers, source.settings.redactHeaders),
-      payload,
-      payloadSanitized,
-      normalized,
-      validation: verdict,
-      rawBody: raw.body,
-      plan,
-      sourceRetry: source.settings.retry,
-    });
+    const dispatch = {
+      prisma: deps.prisma,
+      queues: deps.queues,
+      taskRetryPolicies: config.TASK_RETRY_POLICIES,
+      onDeferred: (error: unknown) =>
+        requestLoggerOf(res).warn('delivery stored but not queued; the reconciler will queue it', { error }),
+    };
+    // The sender gives up after about ten seconds: past the store deadline it gets a 503 now (the write may
+    // still commit; the reconciler then queues it, and a redelivery is a duplicate).
+    const result = await withinStoreDeadline(
+      receiveDelivery(dispatch, {
+        provider: providerName,
+        sourceId: source.id,
+        matchedSecretId,
+        // Delivery ids are unique per sender, so each source is its own namespace.
+        hookId: source.id ? `${source.id}${identity.hookId ? `:${identity.hookId}` : ''}` : identity.hookId,
+        deliveryId: identity.deliveryId,
+        eventType: identity.eventType,
+        action: identity.action,
+        repository: normalized.repository,
+        sender: normalized.actor,
+        headers: redactHeaders(req.headers, source.settings.redactHeaders),
+        payload,
+        payloadSanitized,
+        normalized,
+        validation: verdict,
+        rawBody: raw.body,
+        plan,
+        sourceRetry: source.settings.retry,
+      }),
+      config.WEBHOOK_STORE_TIMEOUT_MS,
+    );
 
     const logger = requestLoggerOf(res);
     switch (result.kind) {
@@ -342,12 +364,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
           event_type: identity.eventType,
           queue: plan.queue,
         });
-        if (!result.queued) {
-          metrics.enqueueDeferred.inc({ provider: providerName });
-          logger.warn('delivery stored but not queued (redis unreachable); the reconciler will queue it', {
-            event_id: result.eventId,
-          });
-        }
+        if (!result.queued) metrics.enqueueDeferred.inc({ provider: providerName });
         res
           .status(202)
           .json({ status: 'accepted', eventId: result.eventId, deliveryId: identity.deliveryId, queue: plan.queue });

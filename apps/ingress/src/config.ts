@@ -36,6 +36,12 @@ export const ingressConfigSchema = queueConfigSchema
     WEBHOOK_MAX_CONNECTIONS: positiveInt.default(2_000),
     /** A delivery not stored (and queued) within this is answered 503: the bound when Postgres goes silent. */
     WEBHOOK_STORE_TIMEOUT_MS: positiveInt.default(5_000),
+    /**
+     * Group commit: a delivery waits up to this long for others to share its INSERT and addBulk (0: only
+     * those arriving in the same tick), and a group this large is written at once.
+     */
+    WEBHOOK_GROUP_COMMIT_WAIT_MS: nonNegativeInt.max(50).default(2),
+    WEBHOOK_GROUP_COMMIT_MAX_ROWS: positiveInt.max(100).default(16),
     /** Shared across replicas through Redis; 0 turns a limit off. */
     WEBHOOK_RATE_LIMIT_PER_IP_PER_MINUTE: nonNegativeInt.default(1200),
     WEBHOOK_RATE_LIMIT_PER_REPOSITORY_PER_HOUR: nonNegativeInt.default(5000),

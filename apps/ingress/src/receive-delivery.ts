@@ -1,15 +1,19 @@
 // The ingress use case: store a verified delivery once, queue it, and tell the caller what happened.
-import { createHash } from 'node:crypto';
-import { isUniqueViolation, type Prisma } from '@hookfleet/db';
+import { createHash, randomUUID } from 'node:crypto';
 import type { NormalizedEvent } from '@hookfleet/providers';
 import type { ValidationVerdict } from '@hookfleet/validation';
 import {
   dispatchEvent,
+  eventJobId,
+  planPriority,
+  retryOverridesFor,
   type DispatchDeps,
   type DispatchEvent,
+  type EnqueueEvent,
   type EventPlan,
   type RetryOverrides,
 } from '@hookfleet/queue';
+import type { EventWriter } from './group-commit.js';
 
 export interface VerifiedDelivery {
   provider: string;
@@ -41,54 +45,59 @@ export type ReceiveResult =
   | { kind: 'conflict'; eventId: string };
 
 export type ReceiveDeps = DispatchDeps & {
+  writer: EventWriter;
   /** Told why a stored delivery's job could not be added now. */
   onDeferred(error: unknown): void;
 };
 
 export async function receiveDelivery(deps: ReceiveDeps, delivery: VerifiedDelivery): Promise<ReceiveResult> {
   const bodySha256 = createHash('sha256').update(delivery.rawBody).digest('hex');
-  let eventId: string;
-  try {
-    const created = await deps.prisma.webhookEvent.create({
-      data: {
-        provider: delivery.provider,
-        sourceId: delivery.sourceId,
-        matchedSecretId: delivery.matchedSecretId,
-        hookId: delivery.hookId,
-        deliveryId: delivery.deliveryId,
-        eventType: delivery.eventType,
-        action: delivery.action,
-        repository: delivery.repository,
-        sender: delivery.sender,
-        headers: delivery.headers,
-        payload: delivery.payload as Prisma.InputJsonObject,
-        payloadSanitized: delivery.payloadSanitized,
-        rawBody: new Uint8Array(delivery.rawBody), // a copy Prisma can own
-        normalized: delivery.normalized as unknown as Prisma.InputJsonObject,
-        validation: delivery.validation as unknown as Prisma.InputJsonObject,
-        bodySha256,
-        queue: delivery.plan.queue,
-        workflowKey: delivery.plan.workflow?.key ?? null,
-      },
-      select: { id: true },
-    });
-    eventId = created.id;
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    return answerRedelivery(deps, delivery, bodySha256);
-  }
-  const queued = await dispatchIfReachable(deps, { eventId, plan: delivery.plan, sourceRetry: delivery.sourceRetry });
-  return { kind: 'accepted', eventId, queued };
+  // The id is made here so that the job id is known before the INSERT: the row is stored as queued under
+  // it, and the job is added right after the commit (no second write to say it was).
+  const eventId = randomUUID();
+  const job: EnqueueEvent = {
+    eventId,
+    queue: delivery.plan.queue,
+    priority: planPriority(delivery.plan),
+    retryOverrides: retryOverridesFor(delivery.plan, deps.taskRetryPolicies, delivery.sourceRetry),
+  };
+  const outcome = await deps.writer.write(
+    {
+      id: eventId,
+      provider: delivery.provider,
+      sourceId: delivery.sourceId,
+      matchedSecretId: delivery.matchedSecretId,
+      hookId: delivery.hookId,
+      deliveryId: delivery.deliveryId,
+      eventType: delivery.eventType,
+      action: delivery.action,
+      repository: delivery.repository,
+      sender: delivery.sender,
+      headersJson: JSON.stringify(delivery.headers),
+      payloadJson: JSON.stringify(delivery.payload),
+      payloadSanitized: delivery.payloadSanitized,
+      rawBody: delivery.rawBody,
+      normalizedJson: JSON.stringify(delivery.normalized),
+      validationJson: JSON.stringify(delivery.validation),
+      bodySha256,
+      queue: delivery.plan.queue,
+      workflowKey: delivery.plan.workflow?.key ?? null,
+      jobId: eventJobId(eventId),
+    },
+    job,
+  );
+  if (outcome.kind === 'exists') return answerRedelivery(deps, delivery, bodySha256);
+  // The committed row is the outbox: once it is stored the delivery is ours, and a 2xx is owed whether or
+  // not Redis took the job; a row left `received` is queued by the reconciler (or a redelivery) later.
+  if (!outcome.queued) deps.onDeferred(outcome.enqueueError);
+  return { kind: 'accepted', eventId, queued: outcome.queued };
 }
 
 /**
  * The committed row is the outbox: once it is stored the delivery is ours, and a 2xx is owed whether or not
  * Redis takes the job now. A row left `received` is queued by the reconciler (or a redelivery) later.
  */
-async function dispatchIfReachable(
-  deps: DispatchDeps & { onDeferred(error: unknown): void },
-  event: DispatchEvent,
-): Promise<boolean> {
+async function dispatchIfReachable(deps: ReceiveDeps, event: DispatchEvent): Promise<boolean> {
   try {
     await dispatchEvent(deps, event);
     return true;

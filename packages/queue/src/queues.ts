@@ -87,24 +87,39 @@ const ENQUEUE_TIMEOUT_MS = 5000;
  * 503 at once and redeliver.
  */
 export async function enqueueEvent(queues: EventQueues, event: EnqueueEvent): Promise<string> {
-  const queue = queues[event.queue];
-  const connection = queue.opts.connection as Redis;
-  if (connection.status !== 'ready') {
-    throw new QueueUnavailableError(`redis connection is ${connection.status}`);
+  const [jobId] = await enqueueEvents(queues, [event]);
+  return jobId!;
+}
+
+/** enqueueEvent for many: one addBulk per queue (one Redis round trip each); job ids in the events' order. */
+export async function enqueueEvents(queues: EventQueues, events: readonly EnqueueEvent[]): Promise<string[]> {
+  const byQueue = new Map<QueueName, Array<{ name: string; data: EventJobData; opts: JobsOptions }>>();
+  const jobIds = events.map((event) => {
+    const jobId = eventJobId(event.eventId, event.generation, event.retryNumber);
+    const maxRetries = event.retryOverrides?.maxRetries;
+    const data: EventJobData = event.retryOverrides
+      ? { eventId: event.eventId, retry: event.retryOverrides }
+      : { eventId: event.eventId };
+    const opts: JobsOptions = {
+      jobId,
+      priority: event.priority,
+      ...(maxRetries === undefined ? {} : { attempts: maxRetries + 1 }),
+    };
+    const jobs = byQueue.get(event.queue) ?? [];
+    jobs.push({ name: EVENT_JOB_NAME, data, opts });
+    byQueue.set(event.queue, jobs);
+    return jobId;
+  });
+  for (const name of byQueue.keys()) {
+    const connection = queues[name].opts.connection as Redis;
+    if (connection.status !== 'ready') {
+      throw new QueueUnavailableError(`redis connection is ${connection.status}`);
+    }
   }
-  const jobId = eventJobId(event.eventId, event.generation, event.retryNumber);
-  const maxRetries = event.retryOverrides?.maxRetries;
-  const data: EventJobData = event.retryOverrides
-    ? { eventId: event.eventId, retry: event.retryOverrides }
-    : { eventId: event.eventId };
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      queue.add(EVENT_JOB_NAME, data, {
-        jobId,
-        priority: event.priority,
-        ...(maxRetries === undefined ? {} : { attempts: maxRetries + 1 }),
-      }),
+      Promise.all([...byQueue].map(([name, jobs]) => queues[name].addBulk(jobs))),
       new Promise((_, reject) => {
         timer = setTimeout(
           () => reject(new QueueUnavailableError(`no answer from redis in ${ENQUEUE_TIMEOUT_MS} ms`)),
@@ -120,7 +135,7 @@ export async function enqueueEvent(queues: EventQueues, event: EnqueueEvent): Pr
   } finally {
     clearTimeout(timer);
   }
-  return jobId;
+  return jobIds;
 }
 
 /** Forward-mode sources: one delivery of the event to the source's URL, with its own retries. */

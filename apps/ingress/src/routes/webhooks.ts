@@ -2,7 +2,8 @@
 // Every check runs before anything is written, cheapest first:
 //   source -> client address -> rate (address, source) -> content type -> size -> user agent ->
 //   UTF-8 -> signature and freshness -> payload -> identity -> rate (repository) -> validation
-// then one INSERT, one Queue.add, 202. Each refusal is a 4xx with a code, counted and logged once.
+// then the row is stored and its job added (with the deliveries that arrived alongside it: group-commit.ts),
+// 202. Each refusal is a 4xx with a code, counted and logged once.
 import express, { Router, type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import { DatabaseTimeoutError, type PrismaClient } from '@hookfleet/db';
 import { AppError, correlationIdOf, requestLoggerOf, toAppError } from '@hookfleet/http';
@@ -29,6 +30,7 @@ import type { Redis } from 'ioredis';
 import type { IngressConfig } from '../config.js';
 import type { GithubHookRanges } from '../github-hook-ranges.js';
 import { clientAddressKey, createRateLimiter } from '../rate-limits.js';
+import { createEventWriter } from '../group-commit.js';
 import { receiveDelivery } from '../receive-delivery.js';
 
 /** The built-in GitHub source's paths: the design documents' three spellings. */
@@ -124,6 +126,10 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
   const { config, metrics } = deps;
   const now = deps.now ?? (() => new Date());
   const router = Router();
+  const writer = createEventWriter(deps, {
+    maxWaitMs: config.WEBHOOK_GROUP_COMMIT_WAIT_MS,
+    maxRows: config.WEBHOOK_GROUP_COMMIT_MAX_ROWS,
+  });
 
   const builtInGithub: RequestSource | null = config.GITHUB_WEBHOOK_SECRET
     ? {
@@ -320,6 +326,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       prisma: deps.prisma,
       queues: deps.queues,
       taskRetryPolicies: config.TASK_RETRY_POLICIES,
+      writer,
       onDeferred: (error: unknown) =>
         requestLoggerOf(res).warn('delivery stored but not queued; the reconciler will queue it', { error }),
     };

@@ -31,6 +31,7 @@ import { earliestUnfinishedBefore, type Blocker } from './ordering.js';
 import { asOwner, SupersededRunError } from './run-ownership.js';
 import { runTask } from './run-task.js';
 import type { SideEffectLedger } from './side-effects.js';
+import { ensureTask, recordEventProcessed, recordTaskSuccess, startExecution } from './task-records.js';
 import { correlateEvent } from './workflows.js';
 
 export interface ProcessorDeps {
@@ -145,7 +146,15 @@ export function createEventProcessor(deps: ProcessorDeps) {
 
       const jobId = job.id ?? 'unknown';
       for (const planned of plan.tasks) {
-        const failure = await runPlannedTask(deps, { event, workflow, planned, jobId, attempt, owner, jobLogger });
+        const failure = await runPlannedTask(deps, {
+          event,
+          workflow,
+          planned,
+          jobId,
+          attempt,
+          owner,
+          jobLogger,
+        });
         if (!failure) continue;
         const elapsedOut =
           policy.maxElapsedMs !== null && Date.now() - event.receivedAt.getTime() >= policy.maxElapsedMs;
@@ -179,12 +188,7 @@ export function createEventProcessor(deps: ProcessorDeps) {
       if (workflow) {
         await notifyWorkflowChange({ ...deps, logger: jobLogger }, notificationFacts(event), workflow, plan.signal);
       }
-      await asOwner(prisma, owner, (tx) =>
-        tx.webhookEvent.update({
-          where: { id: eventId },
-          data: { status: 'processed', processedAt: new Date(), lastError: null },
-        }),
-      );
+      await recordEventProcessed(prisma, owner);
       outcome('processed');
       jobLogger.info(plan.tasks.length > 0 ? 'event processed' : 'event recorded, no task', {
         tasks: plan.tasks.length,
@@ -210,7 +214,7 @@ interface TaskFailure {
   permanent: boolean;
 }
 
-/** One planned task: find or make its row, run one attempt, record it. Returns the failure, if any. */
+/** One planned task's attempt, recorded. Returns the failure, if any. */
 async function runPlannedTask(
   deps: ProcessorDeps,
   context: {
@@ -227,41 +231,21 @@ async function runPlannedTask(
   const { event, workflow, jobId, attempt } = context;
   // A check GitHub tied only to a commit belongs to the pull request its workflow found by head SHA.
   const planned = { ...context.planned, prNumber: context.planned.prNumber ?? workflow?.prNumber ?? null };
-  // Upsert on (event, generation, type): a job run twice finds the task the first run made.
-  const task = await prisma.workflowTask.upsert({
-    where: { eventId_generation_taskType: { eventId: event.id, generation: event.generation, taskType: planned.type } },
-    create: {
-      eventId: event.id,
-      generation: event.generation,
-      taskType: planned.type,
-      priority: TASK_TYPES[planned.type].priority,
-      repository: event.repository,
-      prNumber: planned.prNumber,
-      branch: planned.branch,
-      commitSha: planned.commitSha,
-      input: planned.input as Prisma.InputJsonObject,
-      maxRetries: deps.retryPolicy.maxRetries,
-      workflowId: workflow?.id ?? null,
-    },
-    update: {},
+  const task = await ensureTask(prisma, event, {
+    taskType: planned.type,
+    priority: TASK_TYPES[planned.type].priority,
+    repository: event.repository,
+    prNumber: planned.prNumber,
+    branch: planned.branch,
+    commitSha: planned.commitSha,
+    input: planned.input,
+    maxRetries: deps.retryPolicy.maxRetries,
+    workflowId: workflow?.id ?? null,
   });
   // Done, or submitted and waiting for its callback: nothing more for this job to do.
   if (task.status === 'completed' || (task.status === 'running' && task.externalTaskId)) return null;
 
-  const execution = await prisma.taskExecution.upsert({
-    where: { taskId_jobId_attempt: { taskId: task.id, jobId, attempt } },
-    create: { taskId: task.id, jobId, attempt },
-    update: { status: 'running', startedAt: new Date(), completedAt: null, error: null },
-  });
-  await prisma.workflowTask.update({
-    where: { id: task.id },
-    data: {
-      status: 'running',
-      startedAt: task.startedAt ?? new Date(),
-      retryCount: Math.max(task.retryCount, attempt - 1),
-    },
-  });
-
+  const executionId = await startExecution(prisma, task, { jobId, attempt });
   const taskStarted = performance.now();
   try {
     const result = await runTask(
@@ -279,23 +263,14 @@ async function runPlannedTask(
       jobId,
     );
     const durationMs = Math.round(performance.now() - taskStarted);
-    const now = new Date();
-    await asOwner(prisma, context.owner, async (tx) => {
-      await tx.taskExecution.update({
-        where: { id: execution.id },
-        data: { status: 'completed', completedAt: now, durationMs },
-      });
-      await tx.workflowTask.update({
-        where: { id: task.id },
-        data: {
-          status: result.awaitingCallback ? 'running' : 'completed',
-          completedAt: result.awaitingCallback ? null : now,
-          error: null,
-          externalTaskId: result.externalTaskId,
-          externalTaskUrl: result.externalTaskUrl,
-          output: result.output as Prisma.InputJsonObject,
-        },
-      });
+    await recordTaskSuccess(prisma, context.owner, {
+      executionId,
+      taskId: task.id,
+      durationMs,
+      awaitingCallback: result.awaitingCallback,
+      externalTaskId: result.externalTaskId ?? null,
+      externalTaskUrl: result.externalTaskUrl ?? null,
+      output: result.output,
     });
     const status = result.awaitingCallback ? 'submitted' : 'completed';
     metrics.workflowTasks.inc({ task_type: planned.type, status });
@@ -307,7 +282,7 @@ async function runPlannedTask(
     const durationMs = Math.round(performance.now() - taskStarted);
     await asOwner(prisma, context.owner, (tx) =>
       tx.taskExecution.update({
-        where: { id: execution.id },
+        where: { id: executionId },
         data: { status: 'failed', completedAt: new Date(), durationMs, error: message },
       }),
     );

@@ -28,9 +28,9 @@ export async function correlateEvent(
   return prisma.$transaction(async (tx) => {
     // Create if missing, then lock the row: two workflows' events run in parallel, one workflow's do not,
     // but a commit-keyed check can meet its pull request's own event here.
-    await tx.workflow.upsert({
-      where: { key },
-      create: {
+    // createMany with skipDuplicates is one INSERT ... ON CONFLICT DO NOTHING (an upsert is a transaction of its own).
+    await tx.workflow.createMany({
+      data: {
         key,
         kind: ref.kind,
         provider: event.provider,
@@ -41,7 +41,7 @@ export async function correlateEvent(
         title: ref.title,
         state: initialState(ref.kind),
       },
-      update: {},
+      skipDuplicates: true,
     });
     const [current] = await tx.$queryRaw<Array<{ id: string; state: WorkflowState; completed_at: Date | null }>>`
       SELECT id, state::text AS state, completed_at FROM workflows WHERE key = ${key} FOR UPDATE`;
@@ -64,7 +64,7 @@ export async function correlateEvent(
       ...(plan.signal && HEAD_MOVING.has(plan.signal) && ref.headSha && !superseded ? { headSha: ref.headSha } : {}),
     };
     const workflow = await tx.workflow.update({ where: { id: current.id }, data });
-    if (firstLink) await tx.webhookEvent.update({ where: { id: event.id }, data: { workflowId: workflow.id } });
+    if (firstLink) await tx.webhookEvent.updateMany({ where: { id: event.id }, data: { workflowId: workflow.id } });
     return workflow;
   });
 }

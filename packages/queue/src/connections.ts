@@ -8,7 +8,8 @@ export type RedisRole = 'producer' | 'worker' | 'limiter';
 const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
   producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'hookfleet-producer' },
   worker: { maxRetriesPerRequest: null, connectionName: 'hookfleet-worker' },
-  limiter: { maxRetriesPerRequest: 1, connectionName: 'hookfleet-limiter' },
+  // Every delivery asks two or three counters: commands issued in the same tick go out in one write.
+  limiter: { maxRetriesPerRequest: 1, connectionName: 'hookfleet-limiter', enableAutoPipelining: true },
 };
 
 export function createRedisConnection(url: string, role: RedisRole): Redis {

@@ -6,7 +6,7 @@
 //   Idempotency-Key (AgentAPI, Codegen, MAS) are called again under the same key and drop the repeat;
 //   those that cannot (a Slack message, a Linear comment) are not called again: at most once.
 import { isAxiosError } from 'axios';
-import { Prisma, isUniqueViolation, type PrismaClient } from '@hookfleet/db';
+import { Prisma, type PrismaClient } from '@hookfleet/db';
 import type { Metrics } from '@hookfleet/observability';
 
 export interface SideEffectSpec {
@@ -32,14 +32,12 @@ export function createSideEffectLedger(deps: { prisma: PrismaClient; metrics: Me
 
   /** Claims the key for this run: true to go ahead, or the earlier record that says not to. */
   async function claim(spec: SideEffectSpec) {
-    try {
-      await prisma.sideEffect.create({
-        data: { key: spec.key, kind: spec.kind, eventId: spec.eventId, taskId: spec.taskId ?? null },
-      });
-      return null;
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-    }
+    // One INSERT ... ON CONFLICT DO NOTHING: count 0 means the key is claimed already.
+    const { count } = await prisma.sideEffect.createMany({
+      data: { key: spec.key, kind: spec.kind, eventId: spec.eventId, taskId: spec.taskId ?? null },
+      skipDuplicates: true,
+    });
+    if (count === 1) return null;
     const existing = await prisma.sideEffect.findUniqueOrThrow({ where: { key: spec.key } });
     if (existing.status === 'succeeded') return { reason: 'already_succeeded' as const, result: existing.result };
     if (existing.status === 'started' && !spec.downstreamDedupes) {
@@ -61,7 +59,7 @@ export function createSideEffectLedger(deps: { prisma: PrismaClient; metrics: Me
       }
       try {
         const result = await call();
-        await prisma.sideEffect.update({
+        await prisma.sideEffect.updateMany({
           where: { key: spec.key },
           data: {
             status: 'succeeded',

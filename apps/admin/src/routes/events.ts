@@ -67,7 +67,7 @@ export function eventRoutes(deps: RedispatchDeps & { maxInlineBytes: number }): 
 
   router.get('/api/v1/events', async (req, res) => {
     const { limit, cursor, ...filter } = parseInput(listQuery, splitPayloadFields(req.query));
-    const [page, total] = await Promise.all([
+    const [page, count] = await Promise.all([
       findEventIds(deps.prisma, filter, { limit, cursor }),
       countEvents(deps.prisma, filter),
     ]);
@@ -78,7 +78,8 @@ export function eventRoutes(deps: RedispatchDeps & { maxInlineBytes: number }): 
     const byId = new Map(events.map((event) => [event.id, event]));
     res.json({
       data: page.ids.flatMap((id) => (byId.has(id) ? [eventSummary(byId.get(id)!)] : [])),
-      pagination: { limit, next_cursor: page.nextCursor, total },
+      // total_capped: there are more than `total` (see EVENT_COUNT_CAP).
+      pagination: { limit, next_cursor: page.nextCursor, total: count.total, total_capped: count.capped },
     });
   });
 

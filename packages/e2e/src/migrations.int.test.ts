@@ -57,6 +57,17 @@ describe('applyMigrations', () => {
       expect(tables.map((table) => table.tablename)).toEqual(
         expect.arrayContaining(['webhook_events', 'workflow_tasks', 'task_executions']),
       );
+      // The delivery's documents use lz4 where this Postgres has it (PGlite has not: they keep the default).
+      const [toast] = await query<{ lz4: boolean }>(
+        database.url,
+        "SELECT EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)) AS lz4",
+      );
+      const compression = await query<{ attname: string; attcompression: string }>(
+        database.url,
+        `SELECT attname, attcompression FROM pg_attribute WHERE attrelid = 'webhook_events'::regclass
+           AND attname IN ('payload', 'raw_body', 'headers', 'normalized') ORDER BY attname`,
+      );
+      expect(compression.map((column) => column.attcompression)).toEqual(Array(4).fill(toast!.lz4 ? 'l' : ''));
     } finally {
       await database.drop();
     }

@@ -6,7 +6,7 @@
 // 202. Each refusal is a 4xx with a code, counted and logged once.
 import express, { Router, type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import { DatabaseTimeoutError, type PrismaClient } from '@hookfleet/db';
-import { AppError, correlationIdOf, requestLoggerOf, toAppError } from '@hookfleet/http';
+import { AppError, bindRequestLog, correlationIdOf, requestLoggerOf, toAppError } from '@hookfleet/http';
 import type { Logger, Metrics } from '@hookfleet/observability';
 import {
   FORM_CONTENT_TYPE,
@@ -356,7 +356,6 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       config.WEBHOOK_STORE_TIMEOUT_MS,
     );
 
-    const logger = requestLoggerOf(res);
     switch (result.kind) {
       case 'accepted':
         metrics.webhookEventsReceived.inc({
@@ -364,7 +363,10 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
           event_type: identity.eventType,
           queue: plan.queue,
         });
-        logger.info('delivery accepted', {
+        // On the request's own line (one log line per delivery: at info level, a second line per delivery
+        // cost a quarter of the ingress's throughput).
+        bindRequestLog(res, {
+          outcome: 'accepted',
           event_id: result.eventId,
           provider: providerName,
           source_id: source.id,
@@ -378,7 +380,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
         return;
       case 'duplicate':
         metrics.webhookDuplicates.inc({ provider: providerName });
-        logger.info('duplicate delivery', { event_id: result.eventId, retry: identity.isRetry });
+        bindRequestLog(res, { outcome: 'duplicate', event_id: result.eventId, retry: identity.isRetry });
         res.status(200).json({ status: 'duplicate', eventId: result.eventId });
         return;
       case 'conflict':

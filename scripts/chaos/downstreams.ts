@@ -2,6 +2,8 @@
 // Idempotency-Key, as the real one does, so a repeated call with the same key is the same effect; a second
 // key for the same event and task type would be a second effect (a duplicate). Slack has no key: every
 // message is an effect, and a second "new pull request" message for one pull request is a duplicate.
+// MAS (used by the benchmark, not the chaos suite) takes the review and never calls back: the worker's part
+// ends with the submission.
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 export interface Downstreams {
   agentApiUrl: string;
   slackUrl: string;
+  /** MAS_BASE_URL: accepts review_pull_request tasks. */
+  masUrl: string;
   /** Effects beyond the first, for the events whose ids pass `include`. */
   duplicates(include: (eventId: string) => boolean, includePr: (pr: string) => boolean): number;
   stop(): Promise<void>;
@@ -35,6 +39,13 @@ export async function startDownstreams(): Promise<Downstreams> {
         .end(JSON.stringify({ id: key, url: 'https://agent.example' }));
       return;
     }
+    if (req.url === '/mas/api/v1/tasks') {
+      // The same task id for a repeated Idempotency-Key, as MAS answers a resubmission.
+      res
+        .writeHead(201, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ task_id: `mas-${String(req.headers['idempotency-key'])}` }));
+      return;
+    }
     if (req.url?.startsWith('/slack')) {
       const pr = /New pull request (\S+#\d+)/.exec((JSON.parse(text) as { text?: string }).text ?? '')?.[1];
       if (pr) slackMessages.set(pr, (slackMessages.get(pr) ?? 0) + 1);
@@ -49,6 +60,7 @@ export async function startDownstreams(): Promise<Downstreams> {
   return {
     agentApiUrl: base,
     slackUrl: `${base}/slack/services/T/B/chaos`,
+    masUrl: `${base}/mas`,
     duplicates(include, includePr) {
       let extra = 0;
       for (const [key, keys] of agentApiKeys) if (include(key.split(':')[0]!)) extra += keys.size - 1;

@@ -45,6 +45,11 @@ export class AppProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The app's process id while it runs (the benchmark reads its CPU and memory from /proc). */
+  get pid(): number | null {
+    return this.running ? (this.child?.pid ?? null) : null;
+  }
+
   get running(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }

@@ -3,7 +3,7 @@
 // per-statement and per-commit work, so sixteen rows in one statement cost a fraction of sixteen statements.
 // Each caller still gets its own answer, and only after its own row is committed; a row whose dedupe key
 // already exists is reported as such, and the caller decides between duplicate and conflict.
-import { isDatabaseUnavailable, type PrismaClient } from '@hookfleet/db';
+import { fromPoolError, isDatabaseUnavailable, type DatabaseClients, type PrismaClient } from '@hookfleet/db';
 import { enqueueEvents, type EnqueueEvent, type EventQueues } from '@hookfleet/queue';
 
 /** One webhook_events row as the ingress stores it; JSON columns already serialized. */
@@ -127,7 +127,8 @@ function insertSql(rowCount: number): string {
 }
 
 export function createEventWriter(
-  deps: { prisma: PrismaClient; queues: EventQueues },
+  /** The INSERT goes to the pool under Prisma, not through it (see DatabaseClients.pool). */
+  deps: { prisma: PrismaClient; pool: DatabaseClients['pool']; queues: EventQueues },
   options: GroupCommitOptions,
 ): EventWriter {
   let gathering: Pending[] = [];
@@ -136,8 +137,12 @@ export function createEventWriter(
 
   async function insert(group: Pending[]): Promise<Set<string>> {
     const params = group.flatMap((pending) => valuesOf(pending.row));
-    const rows = await deps.prisma.$queryRawUnsafe<Array<{ id: string }>>(insertSql(group.length), ...params);
-    return new Set(rows.map((row) => row.id));
+    try {
+      const result = await deps.pool.query<{ id: string }>(insertSql(group.length), params);
+      return new Set(result.rows.map((row) => row.id));
+    } catch (error) {
+      throw fromPoolError(error);
+    }
   }
 
   /** The group's INSERT; if Postgres refuses it for one row's sake, each row alone, so only that one fails. */

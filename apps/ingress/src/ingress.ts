@@ -57,6 +57,7 @@ export async function startIngress(
   const app = createIngressServer({
     config,
     prisma: clients.prisma,
+    pool: clients.pool,
     queues,
     logger,
     metrics,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DatabaseTimeoutError, isDatabaseUnavailable } from './client.js';
+import { DatabaseTimeoutError, fromPoolError, isDatabaseUnavailable } from './client.js';
 
 describe('isDatabaseUnavailable', () => {
   it.each([
@@ -34,5 +34,16 @@ describe('isDatabaseUnavailable', () => {
     ['a programming error', new TypeError('Cannot read properties of undefined')],
   ])('is false when %s', (_what, error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});
+
+describe('fromPoolError', () => {
+  it("makes the pool's socket errors the database's, and leaves what Postgres answered alone", () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    expect(isDatabaseUnavailable(refused)).toBe(false); // on its own it could be any service's
+    expect(isDatabaseUnavailable(fromPoolError(refused))).toBe(true);
+    const duplicate = Object.assign(new Error('duplicate key value'), { code: '23505' });
+    expect(fromPoolError(duplicate)).toBe(duplicate);
+    expect(isDatabaseUnavailable(fromPoolError(duplicate))).toBe(false);
   });
 });

@@ -1,8 +1,12 @@
 export {
   createPrismaClient,
+  createDatabaseClients,
+  type DatabaseClients,
   isDatabaseUnavailable,
   isUniqueViolation,
   DatabaseTimeoutError,
+  DatabaseUnreachableError,
+  fromPoolError,
   DEFAULT_CONNECT_TIMEOUT_MS,
   type PoolOptions,
 } from './client.js';

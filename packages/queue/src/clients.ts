@@ -1,7 +1,7 @@
 // The Postgres and Redis clients one app process owns, with the health checks over them and their
 // close order. Made once in each app's composition root.
 import type { BaseConfig } from '@hookfleet/config';
-import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
+import { createDatabaseClients, type DatabaseClients, type PrismaClient } from '@hookfleet/db';
 import type { Logger } from '@hookfleet/observability';
 import type { Redis } from 'ioredis';
 import type { RetryPolicy } from './retry.js';
@@ -9,6 +9,8 @@ import { createRedisConnection, type RedisRole } from './connections.js';
 
 export interface Clients {
   prisma: PrismaClient;
+  /** The pool under Prisma, for the ingress's group INSERT (see DatabaseClients). */
+  pool: DatabaseClients['pool'];
   redis: Redis;
   /** For /health: each resolves when its dependency answers. */
   checks: Record<string, () => Promise<void>>;
@@ -17,14 +19,16 @@ export interface Clients {
 }
 
 export function openClients(config: BaseConfig, options: { logger: Logger; redisRole: RedisRole }): Clients {
-  const prisma = createPrismaClient(config.DATABASE_URL, {
+  const database = createDatabaseClients(config.DATABASE_URL, {
     poolMax: config.DATABASE_POOL_MAX,
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
   });
+  const { prisma } = database;
   const redis = createRedisConnection(config.REDIS_URL, options.redisRole);
   redis.on('error', (error) => options.logger.warn('redis connection error', { error: error.message }));
   return {
     prisma,
+    pool: database.pool,
     redis,
     checks: {
       database: async () => {
@@ -35,7 +39,7 @@ export function openClients(config: BaseConfig, options: { logger: Logger; redis
       },
     },
     async close() {
-      await prisma.$disconnect();
+      await database.close();
       // BullMQ does not close a connection it was given; without this the process would not exit.
       redis.disconnect();
     },

@@ -5,7 +5,7 @@
 // then the row is stored and its job added (with the deliveries that arrived alongside it: group-commit.ts),
 // 202. Each refusal is a 4xx with a code, counted and logged once.
 import express, { Router, type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
-import { DatabaseTimeoutError, type PrismaClient } from '@hookfleet/db';
+import { DatabaseTimeoutError, type DatabaseClients, type PrismaClient } from '@hookfleet/db';
 import { AppError, bindRequestLog, correlationIdOf, requestLoggerOf, toAppError } from '@hookfleet/http';
 import type { Logger, Metrics } from '@hookfleet/observability';
 import {
@@ -111,6 +111,7 @@ function withinStoreDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T>
 export interface WebhookRouteDeps {
   config: IngressConfig;
   prisma: PrismaClient;
+  pool: DatabaseClients['pool'];
   queues: EventQueues;
   metrics: Metrics;
   logger: Logger;

@@ -22,11 +22,19 @@ export interface Blocker {
 
 export async function earliestUnfinishedBefore(
   prisma: PrismaClient,
-  event: { workflowKey: string; sequence: bigint },
+  event: {
+    workflowKey: string;
+    sequence: bigint;
+    /** Also wait for every earlier event of this repository (checks that join a pull request by commit). */
+    repository?: { provider: string; name: string } | null;
+  },
 ): Promise<Blocker | null> {
+  const sameWorkflow = { workflowKey: event.workflowKey };
   return prisma.webhookEvent.findFirst({
     where: {
-      workflowKey: event.workflowKey,
+      ...(event.repository
+        ? { OR: [sameWorkflow, { provider: event.repository.provider, repository: event.repository.name }] }
+        : sameWorkflow),
       sequence: { lt: event.sequence },
       status: { in: [...UNFINISHED_EVENT_STATUSES] },
     },

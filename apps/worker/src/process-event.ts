@@ -84,10 +84,15 @@ export function createEventProcessor(deps: ProcessorDeps) {
     if (!event) throw new UnrecoverableError(`event ${eventId} does not exist`);
     const jobLogger = logger.child({ correlation_id: event.deliveryId, event_type: event.eventType });
 
+    const plan = planEvent(event, { botMention: deps.config.BOT_MENTION });
     if (event.workflowKey) {
       const blocker = await earliestUnfinishedBefore(prisma, {
         workflowKey: event.workflowKey,
         sequence: event.sequence,
+        // A check tied only to its commit joins the pull request whose head that commit is: it must not run
+        // before the repository's earlier events, one of which may be that pull request's.
+        repository:
+          plan.workflow?.kind === 'commit' ? { provider: event.provider, name: plan.workflow.repository } : null,
       });
       if (blocker) {
         await requeueIfStranded(deps, blocker, jobLogger);
@@ -124,7 +129,6 @@ export function createEventProcessor(deps: ProcessorDeps) {
       return;
     }
     const processOwnedRun = async (): Promise<void> => {
-      const plan = planEvent(event, { botMention: deps.config.BOT_MENTION });
       let workflow: Workflow | null;
       try {
         workflow = await correlateEvent(prisma, event, plan);

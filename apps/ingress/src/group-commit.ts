@@ -128,7 +128,13 @@ function insertSql(rowCount: number): string {
 
 export function createEventWriter(
   /** The INSERT goes to the pool under Prisma, not through it (see DatabaseClients.pool). */
-  deps: { prisma: PrismaClient; pool: DatabaseClients['pool']; queues: EventQueues },
+  deps: {
+    prisma: PrismaClient;
+    pool: DatabaseClients['pool'];
+    queues: EventQueues;
+    /** Told when rows Redis did not take could not be set back to `received` either. */
+    onUnmarked(error: unknown, rows: number): void;
+  },
   options: GroupCommitOptions,
 ): EventWriter {
   let gathering: Pending[] = [];
@@ -153,13 +159,16 @@ export function createEventWriter(
     } catch (error) {
       if (group.length === 1 || isDatabaseUnavailable(error)) throw error;
     }
-    const settled = await Promise.allSettled(group.map((pending) => insert([pending])));
+    // One at a time, in arrival order: the sequence (per-PR order) and which of two copies is stored stay
+    // as the group would have had them, and this rare path holds one connection, not sixteen.
     const stored: Array<{ pending: Pending; inserted: boolean }> = [];
-    settled.forEach((result, index) => {
-      const pending = group[index]!;
-      if (result.status === 'rejected') pending.reject(result.reason);
-      else stored.push({ pending, inserted: result.value.has(pending.row.id) });
-    });
+    for (const pending of group) {
+      try {
+        stored.push({ pending, inserted: (await insert([pending])).has(pending.row.id) });
+      } catch (error) {
+        pending.reject(error);
+      }
+    }
     return stored;
   }
 
@@ -174,23 +183,39 @@ export function createEventWriter(
     for (const { pending, inserted } of stored) if (!inserted) pending.resolve({ kind: 'exists' });
     const inserted = stored.filter((entry) => entry.inserted).map((entry) => entry.pending);
     if (inserted.length === 0) return;
+    // Per queue: Redis refusing one queue's jobs defers only that queue's deliveries.
+    const byQueue = new Map<string, Pending[]>();
+    for (const pending of inserted)
+      byQueue.set(pending.job.queue, [...(byQueue.get(pending.job.queue) ?? []), pending]);
+    await Promise.all(
+      [...byQueue.values()].map(async (pendings) => {
+        try {
+          await enqueueEvents(
+            deps.queues,
+            pendings.map((pending) => pending.job),
+          );
+          for (const pending of pendings) pending.resolve({ kind: 'stored', queued: true });
+        } catch (enqueueError) {
+          await markNeverQueued(pendings);
+          for (const pending of pendings) pending.resolve({ kind: 'stored', queued: false, enqueueError });
+        }
+      }),
+    );
+  }
+
+  /**
+   * The rows are committed, so the deliveries are ours whatever Redis said: `received` says they were never
+   * queued (a redelivery or the reconciler queues them). If even this write fails they stay `queued` with no
+   * job, which the reconciler and a redelivery also find (both check the job itself).
+   */
+  async function markNeverQueued(pendings: Pending[]): Promise<void> {
     try {
-      await enqueueEvents(
-        deps.queues,
-        inserted.map((pending) => pending.job),
-      );
-      for (const pending of inserted) pending.resolve({ kind: 'stored', queued: true });
-    } catch (enqueueError) {
-      // The rows are committed, so the deliveries are ours whatever Redis said. `received` marks them as
-      // never queued; if even that write fails they stay `queued` with no job, which the reconciler also
-      // finds (it checks every unfinished event's job).
-      await deps.prisma.webhookEvent
-        .updateMany({
-          where: { id: { in: inserted.map((pending) => pending.row.id) }, status: 'queued' },
-          data: { status: 'received', queuedAt: null },
-        })
-        .catch(() => {});
-      for (const pending of inserted) pending.resolve({ kind: 'stored', queued: false, enqueueError });
+      await deps.prisma.webhookEvent.updateMany({
+        where: { id: { in: pendings.map((pending) => pending.row.id) }, status: 'queued' },
+        data: { status: 'received', queuedAt: null },
+      });
+    } catch (error) {
+      deps.onUnmarked(error, pendings.length);
     }
   }
 

@@ -5,6 +5,8 @@ import type { ValidationVerdict } from '@hookfleet/validation';
 import {
   dispatchEvent,
   eventJobId,
+  isJobMissing,
+  parseEventJobId,
   planPriority,
   retryOverridesFor,
   type DispatchDeps,
@@ -123,15 +125,23 @@ async function answerRedelivery(
         deliveryId: delivery.deliveryId,
       },
     },
-    select: { id: true, bodySha256: true, status: true, generation: true },
+    select: { id: true, bodySha256: true, status: true, generation: true, queue: true, jobId: true },
   });
   if (existing.bodySha256 !== bodySha256) return { kind: 'conflict', eventId: existing.id };
-  if (existing.status === 'received') {
+  // A redelivery is how a sender (or an operator pressing Redeliver) recovers a delivery whose job never
+  // made it: queue it now under its own job id (a no-op if the job exists after all).
+  const stranded =
+    existing.status === 'received' ||
+    (existing.status === 'queued' && (await isJobMissing(deps.queues, existing).catch(() => false)));
+  if (stranded) {
+    // The job the row names (a retry's carries its number), so an existing job is not doubled.
+    const named = existing.jobId ? parseEventJobId(existing.jobId) : null;
     await dispatchIfReachable(deps, {
       eventId: existing.id,
       plan: delivery.plan,
       sourceRetry: delivery.sourceRetry,
-      generation: existing.generation,
+      generation: named?.generation ?? existing.generation,
+      retryNumber: named?.retry ?? 0,
     });
   }
   return { kind: 'duplicate', eventId: existing.id };

@@ -13,6 +13,7 @@ export interface Blocker {
   updatedAt: Date;
   generation: number;
   jobId: string | null;
+  queue: string;
   provider: string;
   eventType: string;
   action: string | null;
@@ -46,6 +47,7 @@ export async function earliestUnfinishedBefore(
       updatedAt: true,
       generation: true,
       jobId: true,
+      queue: true,
       provider: true,
       eventType: true,
       action: true,

@@ -12,6 +12,7 @@ import {
   dispatchEvent,
   enqueueForward,
   eventJobDataSchema,
+  isJobMissing,
   planEvent,
   parseEventJobId,
   planStoredEvent,
@@ -304,7 +305,11 @@ async function runPlannedTask(
 async function requeueIfStranded(deps: ProcessorDeps, blocker: Blocker, logger: Logger): Promise<void> {
   // Measured from when the row last changed: an event an operator just put back to `received` is being
   // queued by the admin at this moment, and queueing it here too would make a second job.
-  if (blocker.status !== 'received' || Date.now() - blocker.updatedAt.getTime() < deps.strandedAfterMs) return;
+  if (Date.now() - blocker.updatedAt.getTime() < deps.strandedAfterMs) return;
+  // `received`: never queued; `queued` with no job: its ingress died between the commit and the add.
+  const stranded =
+    blocker.status === 'received' || (blocker.status === 'queued' && (await isJobMissing(deps.queues, blocker)));
+  if (!stranded) return;
   const { plan, sourceRetry } = await planStoredEvent(deps, blocker);
   // The job the row names (a retry's carries its number), so an existing job is not doubled.
   const named = blocker.jobId ? parseEventJobId(blocker.jobId) : null;

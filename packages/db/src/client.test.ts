@@ -45,5 +45,10 @@ describe('fromPoolError', () => {
     const duplicate = Object.assign(new Error('duplicate key value'), { code: '23505' });
     expect(fromPoolError(duplicate)).toBe(duplicate);
     expect(isDatabaseUnavailable(fromPoolError(duplicate))).toBe(false);
+    const dns = Object.assign(new Error('getaddrinfo EAI_AGAIN postgres'), { code: 'EAI_AGAIN' });
+    expect(isDatabaseUnavailable(fromPoolError(dns))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('Client has encountered a connection error and is not queryable'))).toBe(
+      true,
+    );
   });
 });

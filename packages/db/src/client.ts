@@ -56,11 +56,15 @@ export function createDatabaseClients(databaseUrl: string, options: PoolOptions 
     prisma,
     pool,
     async close() {
-      await prisma.$disconnect();
-      if (closed) return;
-      closed = true;
-      // A pool handed to the adapter is the caller's to end.
-      await pool.end();
+      try {
+        await prisma.$disconnect();
+      } finally {
+        // A pool handed to the adapter is the caller's to end.
+        if (!closed) {
+          closed = true;
+          await pool.end();
+        }
+      }
     },
   };
 }
@@ -81,7 +85,7 @@ export class DatabaseUnreachableError extends Error {
  */
 export function fromPoolError(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+  if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) {
     return new DatabaseUnreachableError((error as Error).message, { cause: error });
   }
   return error;
@@ -95,7 +99,7 @@ export class DatabaseTimeoutError extends Error {
 // How node-postgres, the pg adapter and Prisma say that the server could not be reached. Only their own
 // wording: a downstream's "connect ECONNREFUSED" must not pass for the database's.
 const UNREACHABLE_MESSAGE =
-  /timeout exceeded when trying to connect|Connection terminated|Can't reach database server|the database system is (starting up|shutting down|in recovery mode)|terminating connection due to administrator command|sorry, too many clients already/i;
+  /timeout exceeded when trying to connect|Connection terminated|Can't reach database server|the database system is (starting up|shutting down|in recovery mode)|terminating connection due to administrator command|sorry, too many clients already|encountered a connection error and is not queryable/i;
 /** Prisma: can't reach, timed out connecting, server closed the connection, no pooled connection in time. */
 const UNREACHABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017', 'P2024']);
 /** SQLSTATE class 08 (connection exception), 57P01-57P03 (shut down, crashed, cannot connect now), 53300 (too many connections). */

@@ -138,6 +138,19 @@ export async function enqueueEvents(queues: EventQueues, events: readonly Enqueu
   return jobIds;
 }
 
+/**
+ * Whether a `queued` event's job is gone from Redis: the ingress stores the row as queued and adds the job
+ * right after the commit, so a process that died in between, or a Redis that lost its data, leaves one.
+ */
+export async function isJobMissing(
+  queues: EventQueues,
+  event: { queue: string; jobId: string | null },
+): Promise<boolean> {
+  if (!event.jobId) return true;
+  const queue = (QUEUE_NAMES as readonly string[]).includes(event.queue) ? (event.queue as QueueName) : 'default';
+  return (await queues[queue].getJob(event.jobId)) === undefined;
+}
+
 /** Forward-mode sources: one delivery of the event to the source's URL, with its own retries. */
 export async function enqueueForward(
   queues: EventQueues,

@@ -127,10 +127,23 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
   const { config, metrics } = deps;
   const now = deps.now ?? (() => new Date());
   const router = Router();
-  const writer = createEventWriter(deps, {
-    maxWaitMs: config.WEBHOOK_GROUP_COMMIT_WAIT_MS,
-    maxRows: config.WEBHOOK_GROUP_COMMIT_MAX_ROWS,
-  });
+  const writer = createEventWriter(
+    {
+      ...deps,
+      onUnmarked: (error, rows) =>
+        deps.logger.warn(
+          'stored deliveries Redis did not take are left queued without a job; the reconciler queues them',
+          {
+            error,
+            rows,
+          },
+        ),
+    },
+    {
+      maxWaitMs: config.WEBHOOK_GROUP_COMMIT_WAIT_MS,
+      maxRows: config.WEBHOOK_GROUP_COMMIT_MAX_ROWS,
+    },
+  );
 
   const builtInGithub: RequestSource | null = config.GITHUB_WEBHOOK_SECRET
     ? {

@@ -1,5 +1,6 @@
-// Puts a stored event on its queue and records that it is there. An event row stays `received` until its
-// job exists in Redis, so a row left `received` is exactly one that may still need enqueueing.
+// Puts a stored event on its queue and records that it is there. A row `received` was never queued; a row
+// `queued` names its job, which the reconciler and a redelivery check exists (the ingress stores its rows as
+// queued and adds their jobs right after the commit).
 import type { PrismaClient } from '@hookfleet/db';
 import type { EventPlan, StoredEvent } from './plan.js';
 import type { QueueConfig, TaskRetryPolicies } from './config.js';

@@ -71,6 +71,7 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
   const app = createAdminServer({
     config,
     prisma: clients.prisma,
+    pool: clients.pool,
     queues,
     logger,
     metrics,

@@ -9,7 +9,7 @@ import {
   type HealthCheck,
 } from '@hookfleet/http';
 import type { Logger, Metrics } from '@hookfleet/observability';
-import { oldestUnfinishedAgeSeconds, queueDepths, type EventQueues } from '@hookfleet/queue';
+import { queueReport, refreshOperationalGauges, type Clients, type EventQueues } from '@hookfleet/queue';
 import { authenticate, type TokenStore } from './auth.js';
 import { auditTrail } from './audit.js';
 import { refuseUnsafeInput } from './input-guard.js';
@@ -33,6 +33,8 @@ import { LOGIN_STYLE_HASH, loginRedirect, sessionRoutes, type SessionStore } fro
 export interface AdminDeps {
   config: AdminConfig;
   prisma: PrismaClient;
+  /** The pool under Prisma, for its use in /health and /metrics. */
+  pool: Clients['pool'];
   queues: EventQueues;
   logger: Logger;
   metrics: Metrics;
@@ -54,13 +56,13 @@ export function createAdminServer(deps: AdminDeps): Express {
   app.use(
     healthRoutes({
       ...deps,
-      beforeScrape: async () => {
-        deps.metrics.oldestUnfinishedEventAge.set(await oldestUnfinishedAgeSeconds(deps.prisma));
-        const depths = await queueDepths(deps.queues);
-        for (const [queue, states] of Object.entries(depths)) {
-          for (const [state, count] of Object.entries(states)) deps.metrics.queueDepth.set({ queue, state }, count);
-        }
-      },
+      reports: { queue: queueReport(deps.queues, deps.config.HEALTH_QUEUE_DEPTH_DEGRADED) },
+      beforeScrape: () =>
+        refreshOperationalGauges(deps.metrics, {
+          queues: deps.queues,
+          prisma: deps.prisma,
+          pool: { pool: deps.pool, max: deps.config.DATABASE_POOL_MAX },
+        }),
     }),
   );
   app.use(masCallbackRoutes({ prisma: deps.prisma, secret: deps.config.MAS_CALLBACK_SECRET, logger: deps.logger }));

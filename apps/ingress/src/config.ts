@@ -7,6 +7,11 @@ export const ingressConfigSchema = queueConfigSchema
   .extend({
     WEBHOOK_PORT: port.default(3001),
     WEBHOOK_HOST: z.string().default('0.0.0.0'),
+    /**
+     * Set: /metrics and /health move to this port, off the public webhook port (which keeps the probes
+     * /health/live and /health/ready for load balancers). Unset: everything on WEBHOOK_PORT.
+     */
+    METRICS_PORT: port.optional(),
     /** The built-in GitHub source behind POST /webhooks/github; unset: only configured sources are served. */
     GITHUB_WEBHOOK_SECRET: z.string().min(1).optional(),
     /** The built-in GitHub source's allowlist (the design documents' names): enabled with no list, GitHub's published hook ranges. */

@@ -166,13 +166,16 @@ describe('the ingress rejects bad requests with a clear 4xx and writes nothing',
     expect(await writes()).toEqual({ rows: 0, redisKeys: 0 });
   });
 
-  it('counts each rejection by code in /metrics', async () => {
+  it('counts each rejection by code in /metrics, and as a refused delivery', async () => {
     const metrics = await (await fetch(`${ingress.url}/metrics`)).text();
     expect(metrics).toMatch(
-      /webhook_errors_total\{provider="github",code="invalid_signature",service="ingress"\} [1-9]/,
+      /webhook_errors_total\{provider="github",source="built-in",code="invalid_signature",service="ingress"\} [1-9]/,
     );
     expect(metrics).toMatch(
-      /webhook_errors_total\{provider="github",code="payload_too_large",service="ingress"\} [1-9]/,
+      /webhook_errors_total\{provider="github",source="built-in",code="payload_too_large",service="ingress"\} [1-9]/,
+    );
+    expect(metrics).toMatch(
+      /webhook_events_total\{provider="github",source="built-in",event_type="",outcome="refused",service="ingress"\} [1-9]/,
     );
   });
 });
@@ -300,6 +303,92 @@ describe('health', () => {
       ).toEqual({ status: 'received' });
     } finally {
       await cut.stop();
+    }
+  });
+
+  it('turns 503 while Postgres or Redis is cut (each behind a proxy), names it, and is 200 again after', async () => {
+    const postgres = await startTcpProxy({ port: Number(new URL(environment.env.DATABASE_URL).port || 5432) });
+    const redis = await startTcpProxy({ port: Number(new URL(environment.env.REDIS_URL).port || 6379) });
+    const databaseUrl = new URL(environment.env.DATABASE_URL);
+    databaseUrl.host = `127.0.0.1:${postgres.port}`;
+    const redisUrl = new URL(environment.env.REDIS_URL);
+    redisUrl.host = `127.0.0.1:${redis.port}`;
+    const proxied = await startIngress(
+      parseConfig(ingressConfigSchema, {
+        ...environment.env,
+        DATABASE_URL: databaseUrl.toString(),
+        REDIS_URL: redisUrl.toString(),
+        DATABASE_CONNECT_TIMEOUT_MS: '1000',
+        WEBHOOK_PORT: '0',
+        WEBHOOK_HOST: '127.0.0.1',
+        GITHUB_WEBHOOK_SECRET: SECRET,
+      }),
+    );
+    const health = async () => {
+      const response = await fetch(`${proxied.url}/health`);
+      const body = (await response.json()) as { status: string; components: Record<string, { status: string }> };
+      return {
+        code: response.status,
+        status: body.status,
+        database: body.components.database!.status,
+        redis: body.components.redis!.status,
+      };
+    };
+    try {
+      // Healthy once the fresh connections are up.
+      await expect
+        .poll(health, { timeout: 5_000 })
+        .toEqual({ code: 200, status: 'healthy', database: 'healthy', redis: 'healthy' });
+      for (const [name, proxy] of [
+        ['database', postgres],
+        ['redis', redis],
+      ] as const) {
+        await proxy.cut();
+        await expect
+          .poll(health, { timeout: 10_000 })
+          .toMatchObject({ code: 503, status: 'unhealthy', [name]: 'unhealthy' });
+        expect((await fetch(`${proxied.url}/health/ready`)).status).toBe(503);
+        await proxy.restore();
+        await expect
+          .poll(health, { timeout: 15_000 })
+          .toEqual({ code: 200, status: 'healthy', database: 'healthy', redis: 'healthy' });
+      }
+    } finally {
+      await proxied.stop();
+      await postgres.close();
+      await redis.close();
+    }
+  });
+
+  it('serves /metrics and /health on METRICS_PORT when it is set, and only the probes beside the webhooks', async () => {
+    const split = await startIngress(
+      parseConfig(ingressConfigSchema, {
+        ...environment.env,
+        WEBHOOK_PORT: '0',
+        WEBHOOK_HOST: '127.0.0.1',
+        METRICS_PORT: '0',
+        GITHUB_WEBHOOK_SECRET: SECRET,
+      }),
+    );
+    try {
+      expect(split.metricsUrl).not.toBe(split.url);
+      const body = JSON.stringify({ zen: 'metrics port' });
+      const sent = await fetch(`${split.url}/webhooks/github`, { method: 'POST', headers: githubHeaders(body), body });
+      expect(sent.status).toBe(202);
+      expect((await fetch(`${split.url}/metrics`)).status).toBe(404);
+      expect((await fetch(`${split.url}/health`)).status).toBe(404);
+      expect((await fetch(`${split.url}/health/ready`)).status).toBe(200);
+      const metrics = await (await fetch(`${split.metricsUrl}/metrics`)).text();
+      expect(metrics).toMatch(
+        /webhook_events_total\{provider="github",source="built-in",event_type="ping",outcome="accepted"[^}]*\} 1/,
+      );
+      expect((await fetch(`${split.metricsUrl}/health`)).status).toBe(200);
+      expect(
+        (await fetch(`${split.metricsUrl}/webhooks/github`, { method: 'POST', headers: githubHeaders(body), body }))
+          .status,
+      ).toBe(404);
+    } finally {
+      await split.stop();
     }
   });
 

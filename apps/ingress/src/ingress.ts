@@ -6,6 +6,8 @@ import {
   createEventQueues,
   createRedisConnection,
   openClients,
+  queueReport,
+  refreshOperationalGauges,
   retryPolicyOf,
 } from '@hookfleet/queue';
 import { createSecretBox, createSourceResolver } from '@hookfleet/sources';
@@ -17,6 +19,8 @@ import { createIngressServer } from './server.js';
 export interface RunningIngress {
   url: string;
   port: number;
+  /** /metrics and /health: METRICS_PORT's server, or the webhook port's when it is unset. */
+  metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -54,7 +58,7 @@ export async function startIngress(
 
   const validator = createPayloadValidator();
   let accepting = true;
-  const app = createIngressServer({
+  const { app, metricsApp } = createIngressServer({
     config,
     prisma: clients.prisma,
     pool: clients.pool,
@@ -67,6 +71,11 @@ export async function startIngress(
     validator,
     now: options.now,
     checks: clients.checks,
+    reports: { queue: queueReport(queues, config.HEALTH_QUEUE_DEPTH_DEGRADED) },
+    // Queue depths come from the admin and the workers: every ingress replica reading them would multiply
+    // the reads by the replica count for the same numbers.
+    beforeScrape: () =>
+      refreshOperationalGauges(metrics, { pool: { pool: clients.pool, max: config.DATABASE_POOL_MAX } }),
     isAccepting: () => accepting,
   });
   const server = await listen(app, config.WEBHOOK_PORT, config.WEBHOOK_HOST, {
@@ -75,16 +84,19 @@ export async function startIngress(
     keepAliveTimeoutMs: config.WEBHOOK_KEEP_ALIVE_TIMEOUT_MS,
     maxConnections: config.WEBHOOK_MAX_CONNECTIONS,
   });
-  logger.info('ingress listening', { url: server.url });
+  const metricsServer = metricsApp ? await listen(metricsApp, config.METRICS_PORT!, config.WEBHOOK_HOST) : null;
+  logger.info('ingress listening', { url: server.url, metrics: metricsServer?.url ?? server.url });
   // Off the request path: the schemas' one-off compilation takes seconds.
   setImmediate(() => validator.prepare());
 
   return {
     url: server.url,
     port: server.port,
+    metricsUrl: metricsServer?.url ?? server.url,
     async stop() {
       accepting = false;
       await server.close(); // in-flight deliveries finish: each is stored and queued before its answer
+      await metricsServer?.close();
       hookRanges.stop();
       await closeEventQueues(queues);
       limiterRedis.disconnect();

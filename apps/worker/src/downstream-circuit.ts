@@ -4,7 +4,7 @@
 // they say the request is wrong, not that the downstream is down.
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import type { Logger, Metrics } from '@hookfleet/observability';
-import { RetryableError } from '@hookfleet/queue';
+import { CircuitOpenError } from './errors.js';
 
 export type CircuitStateName = 'closed' | 'open' | 'half_open' | 'isolated';
 
@@ -42,11 +42,15 @@ export function createDownstreamCircuit(options: {
   return {
     async run(call) {
       try {
-        return await breaker.execute(call);
+        const result = await breaker.execute(call);
+        options.metrics.downstreamRequests.inc({ ...labels, outcome: 'succeeded' });
+        return result;
       } catch (error) {
         if (error instanceof BrokenCircuitError) {
-          throw new RetryableError(`circuit open for ${options.downstream}: not called`, options.halfOpenAfterMs);
+          options.metrics.downstreamRequests.inc({ ...labels, outcome: 'not_called' });
+          throw new CircuitOpenError(`circuit open for ${options.downstream}: not called`, options.halfOpenAfterMs);
         }
+        options.metrics.downstreamRequests.inc({ ...labels, outcome: 'failed' });
         throw error;
       }
     },

@@ -4,6 +4,9 @@ import { isAxiosError } from 'axios';
 import { UnrecoverableError } from 'bullmq';
 import { RetryableError, parseRetryAfter } from '@hookfleet/queue';
 
+/** A call not made because its downstream's circuit is open: retryable after the circuit's break. */
+export class CircuitOpenError extends RetryableError {}
+
 /** 4xx answers other than 408 and 429 will not change on retry. */
 export function isPermanent(error: unknown): boolean {
   if (error instanceof UnrecoverableError) return true;
@@ -18,6 +21,21 @@ export function asRetryable(error: unknown, message: string): unknown {
   if (status !== 429 && status !== 503) return error;
   const header = error.response?.headers?.['retry-after'];
   return new RetryableError(message, parseRetryAfter(typeof header === 'string' ? header : undefined));
+}
+
+/** Why an attempt failed, as a bounded label value for the retry and dead-letter metrics. */
+export type FailureReason =
+  'circuit_open' | 'rate_limited' | 'http_4xx' | 'http_5xx' | 'timeout' | 'network' | 'permanent' | 'error';
+
+export function failureReason(error: unknown): FailureReason {
+  if (error instanceof CircuitOpenError) return 'circuit_open';
+  if (isAxiosError(error)) {
+    const status = error.response?.status;
+    if (status === 429) return 'rate_limited';
+    if (status !== undefined) return status >= 500 ? 'http_5xx' : 'http_4xx';
+    return error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' ? 'timeout' : 'network';
+  }
+  return error instanceof UnrecoverableError ? 'permanent' : 'error';
 }
 
 export function describe(error: unknown): string {

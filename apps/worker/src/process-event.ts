@@ -26,7 +26,7 @@ import {
 } from '@hookfleet/queue';
 import { processingSchema, type TransformSandbox } from '@hookfleet/sources';
 import type { Downstreams } from './downstreams.js';
-import { asRetryable, describe, isPermanent } from './errors.js';
+import { asRetryable, describe, failureReason, isPermanent } from './errors.js';
 import { notifyDeadTask, notifyWorkflowChange } from './notifications.js';
 import { earliestUnfinishedBefore, type Blocker } from './ordering.js';
 import { asOwner, SupersededRunError } from './run-ownership.js';
@@ -105,11 +105,23 @@ export function createEventProcessor(deps: ProcessorDeps) {
       }
     }
 
-    const outcome = (status: 'processed' | 'failed' | 'dead') => {
-      const labels = { queue, event_type: event.eventType, status };
+    const outcome = (status: 'processed' | 'failed' | 'dead', error?: unknown) => {
+      const labels = { queue, provider: event.provider, event_type: event.eventType, status };
       metrics.eventsProcessed.inc(labels);
-      metrics.eventProcessingDuration.observe(labels, (performance.now() - started) / 1000);
-      if (status === 'dead') metrics.dlqEntries.inc({ queue, event_type: event.eventType });
+      metrics.eventProcessingDuration.observe(
+        { queue, event_type: event.eventType, status },
+        (performance.now() - started) / 1000,
+      );
+      if (status !== 'failed') {
+        metrics.processingDuration.observe(
+          { queue, provider: event.provider, status },
+          (Date.now() - event.receivedAt.getTime()) / 1000,
+        );
+      }
+      if (status === 'dead')
+        metrics.dlqEntries.inc({ queue, event_type: event.eventType, reason: failureReason(error) });
+      if (status === 'failed')
+        metrics.retryAttempts.inc({ queue, attempt: String(attempt), reason: failureReason(error) });
     };
 
     const owner = { eventId, runToken: randomUUID() };
@@ -144,7 +156,7 @@ export function createEventProcessor(deps: ProcessorDeps) {
             data: { status: dead ? 'dead' : 'failed', lastError: describe(error) },
           }),
         );
-        outcome(dead ? 'dead' : 'failed');
+        outcome(dead ? 'dead' : 'failed', error);
         jobLogger.warn('event failed before its tasks', { error: describe(error), dead });
         throw error;
       }
@@ -174,7 +186,9 @@ export function createEventProcessor(deps: ProcessorDeps) {
             data: { status: dead ? 'dead' : 'failed', lastError: failure.message },
           });
         });
-        outcome(dead ? 'dead' : 'failed');
+        outcome(dead ? 'dead' : 'failed', failure.error);
+        if (!dead)
+          metrics.workflowTaskRetries.inc({ task_type: failure.task.taskType, reason: failureReason(failure.error) });
         jobLogger.warn(dead ? 'task dead: attempts exhausted or error permanent' : 'task attempt failed, will retry', {
           task_id: failure.task.id,
           error: failure.message,
@@ -236,7 +250,7 @@ async function runPlannedTask(
   const { event, workflow, jobId, attempt } = context;
   // A check GitHub tied only to a commit belongs to the pull request its workflow found by head SHA.
   const planned = { ...context.planned, prNumber: context.planned.prNumber ?? workflow?.prNumber ?? null };
-  const task = await ensureTask(prisma, event, {
+  const { task, created } = await ensureTask(prisma, event, {
     taskType: planned.type,
     priority: TASK_TYPES[planned.type].priority,
     repository: event.repository,
@@ -247,6 +261,7 @@ async function runPlannedTask(
     maxRetries: deps.retryPolicy.maxRetries,
     workflowId: workflow?.id ?? null,
   });
+  if (created) metrics.workflowTasks.inc({ task_type: planned.type });
   // Done, or submitted and waiting for its callback: nothing more for this job to do.
   if (task.status === 'completed' || (task.status === 'running' && task.externalTaskId)) return null;
 
@@ -278,7 +293,9 @@ async function runPlannedTask(
       output: result.output,
     });
     const status = result.awaitingCallback ? 'submitted' : 'completed';
-    metrics.workflowTasks.inc({ task_type: planned.type, status });
+    metrics.taskExecutions.inc({ task_type: planned.type, status });
+    if (planned.type === 'codegen_trigger')
+      metrics.codegenAgentTasks.inc({ downstream: TASK_TYPES[planned.type].downstream, status: 'submitted' });
     metrics.workflowTaskDuration.observe({ task_type: planned.type, status }, durationMs / 1000);
     context.jobLogger.info(`task ${status}`, { task_id: task.id, external_task_id: result.externalTaskId });
     return null;
@@ -291,7 +308,9 @@ async function runPlannedTask(
         data: { status: 'failed', completedAt: new Date(), durationMs, error: message },
       }),
     );
-    metrics.workflowTasks.inc({ task_type: planned.type, status: 'failed' });
+    metrics.taskExecutions.inc({ task_type: planned.type, status: 'failed' });
+    if (planned.type === 'codegen_trigger')
+      metrics.codegenAgentTasks.inc({ downstream: TASK_TYPES[planned.type].downstream, status: 'failed' });
     metrics.workflowTaskDuration.observe({ task_type: planned.type, status: 'failed' }, durationMs / 1000);
     return { task, error, message, permanent: isPermanent(error) && !(error instanceof RetryableError) };
   }

@@ -25,8 +25,8 @@ export async function ensureTask(
   prisma: PrismaClient,
   event: { id: string; generation: number },
   task: NewTask,
-): Promise<WorkflowTask> {
-  await prisma.workflowTask.createMany({
+): Promise<{ task: WorkflowTask; created: boolean }> {
+  const { count } = await prisma.workflowTask.createMany({
     data: {
       eventId: event.id,
       generation: event.generation,
@@ -42,11 +42,12 @@ export async function ensureTask(
     },
     skipDuplicates: true,
   });
-  return prisma.workflowTask.findUniqueOrThrow({
+  const stored = await prisma.workflowTask.findUniqueOrThrow({
     where: {
       eventId_generation_taskType: { eventId: event.id, generation: event.generation, taskType: task.taskType },
     },
   });
+  return { task: stored, created: count === 1 };
 }
 
 /** This attempt's execution row (reused when the same attempt runs again) and the task marked running. */

@@ -13,6 +13,8 @@ import {
   createRedisConnection,
   eventJobDataSchema,
   openClients,
+  queueReport,
+  refreshOperationalGauges,
   retryPolicyOf,
   type EventJobData,
   type ForwardJobData,
@@ -132,6 +134,8 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
   });
 
   let accepting = true;
+  // The depths of this worker's own queues: with a Deployment per queue, each queue is read by its workers.
+  const ownQueues = Object.fromEntries(config.WORKER_QUEUES.map((queue) => [queue, queues[queue]]));
   const app = createBaseApp();
   app.use(requestContext({ logger, metrics }));
   app.use(
@@ -139,7 +143,33 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
       metrics,
       isAccepting: () => accepting && workers.every((worker) => worker.isRunning()),
       checks: clients.checks,
-      details: () => ({ circuits: downstreams.circuitStates() }),
+      reports: {
+        queue: queueReport(ownQueues, config.HEALTH_QUEUE_DEPTH_DEGRADED),
+        worker: async () => {
+          const running = workers.every((worker) => worker.isRunning());
+          if (!running && accepting) throw new Error('a queue’s worker has stopped taking jobs');
+          return {
+            details: {
+              queues: config.WORKER_QUEUES,
+              concurrency: Object.fromEntries(
+                config.WORKER_QUEUES.map((queue) => [queue, concurrencyOf(config, queue)]),
+              ),
+              accepting,
+            },
+          };
+        },
+        // Working, but a downstream is refused calls: its tasks wait for the circuit to close.
+        downstreams: async () => {
+          const circuits = downstreams.circuitStates();
+          const open = Object.values(circuits).some((state) => state === 'open' || state === 'isolated');
+          return { status: open ? 'degraded' : 'healthy', details: { circuits } };
+        },
+      },
+      beforeScrape: () =>
+        refreshOperationalGauges(metrics, {
+          queues: ownQueues,
+          pool: { pool: clients.pool, max: config.DATABASE_POOL_MAX },
+        }),
     }),
   );
   app.use(notFoundHandler);

@@ -30,11 +30,18 @@ afterAll(async () => {
   await environment?.cleanup();
 });
 
+interface WorkerHealth {
+  status: string;
+  components: { downstreams: { status: string; details: { circuits: { agentapi: string } } } };
+}
+
+async function workerHealth(): Promise<{ code: number; body: WorkerHealth }> {
+  const response = await fetch(`${stack.worker.healthUrl}/health`);
+  return { code: response.status, body: (await response.json()) as WorkerHealth };
+}
+
 async function circuit(): Promise<string> {
-  const health = (await (await fetch(`${stack.worker.healthUrl}/health`)).json()) as {
-    details: { circuits: { agentapi: string } };
-  };
-  return health.details.circuits.agentapi;
+  return (await workerHealth()).body.components.downstreams.details.circuits.agentapi;
 }
 
 async function executions(eventId: string) {
@@ -45,7 +52,7 @@ it(
   'opens after consecutive failures, fails fast while open, and closes after a good trial',
   { timeout: 30_000 },
   async () => {
-    expect(await circuit()).toBe('closed');
+    expect(await workerHealth()).toMatchObject({ code: 200, body: { status: 'healthy' } });
     agentApi.respond = () => ({ status: 500, body: { error: 'down' } });
 
     // JOB_MAX_RETRIES=2 in tests: three attempts, three failures, the circuit opens.
@@ -61,6 +68,14 @@ it(
     expect(agentApi.requests).toHaveLength(THRESHOLD);
     const metrics = await (await fetch(`${stack.worker.healthUrl}/metrics`)).text();
     expect(metrics).toMatch(/downstream_circuit_state\{[^}]*downstream="agentapi"[^}]*\} 1/);
+    expect(metrics).toMatch(/downstream_requests_total\{[^}]*downstream="agentapi",outcome="failed"[^}]*\} 3/);
+    expect(metrics).toMatch(/webhook_retry_attempts_total\{[^}]*attempt="1",reason="http_5xx"[^}]*\} 1/);
+    expect(metrics).toMatch(/webhook_dlq_entries_total\{[^}]*reason="http_5xx"[^}]*\} 1/);
+    // An open circuit degrades the worker (it works, but a downstream's tasks wait): 200, not 503.
+    expect(await workerHealth()).toMatchObject({
+      code: 200,
+      body: { status: 'degraded', components: { downstreams: { status: 'degraded' } } },
+    });
 
     // While open: the next job's attempt fails without a request, as retryable.
     agentApi.respond = () => ({ status: 201, body: { id: 'agent-back' } });
@@ -75,6 +90,9 @@ it(
     );
     expect(blocked.error).toMatch(/circuit open for agentapi/);
     expect(agentApi.requests).toHaveLength(THRESHOLD);
+    expect(await (await fetch(`${stack.worker.healthUrl}/metrics`)).text()).toMatch(
+      /webhook_retry_attempts_total\{[^}]*reason="circuit_open"[^}]*\} 1/,
+    );
 
     // After the break, the retry is the trial: it succeeds and closes the circuit.
     await waitFor(
@@ -86,6 +104,9 @@ it(
       HALF_OPEN_AFTER_MS * 6,
     );
     expect(agentApi.requests).toHaveLength(THRESHOLD + 1);
-    expect(await circuit()).toBe('closed');
+    expect(await workerHealth()).toMatchObject({
+      code: 200,
+      body: { status: 'healthy', components: { downstreams: { details: { circuits: { agentapi: 'closed' } } } } },
+    });
   },
 );

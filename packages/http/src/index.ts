@@ -1,5 +1,11 @@
 export { AppError, errorHandler, notFoundHandler, toAppError, type ErrorBody } from './errors.js';
 export { bindRequestLog, requestContext, correlationIdOf, requestLoggerOf } from './request-context.js';
-export { healthRoutes, type HealthCheck } from './health.js';
+export {
+  healthRoutes,
+  operationalRoutes,
+  type ComponentReport,
+  type HealthCheck,
+  type HealthOptions,
+} from './health.js';
 export { createBaseApp, listen, type ConnectionLimits, type RunningServer } from './server.js';
 export { runUntilSignal } from './run-until-signal.js';

@@ -1,5 +1,6 @@
 // Every Prometheus metric Hookfleet exports, named once. Each app instance gets its own registry so
-// that several apps (or tests) in one process do not share counters.
+// that several apps (or tests) in one process do not share counters. Label values are bounded: names of
+// providers, sources, queues, event and task types, codes and outcomes, never ids or repositories.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export function createMetrics(service: string) {
@@ -17,10 +18,16 @@ export function createMetrics(service: string) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
+    webhookEvents: new Counter({
+      name: 'webhook_events_total',
+      help: 'Webhook deliveries answered, by provider, source and outcome: accepted, duplicate, refused (4xx), failed (5xx); event_type is empty unless accepted or duplicate',
+      labelNames: ['provider', 'source', 'event_type', 'outcome'] as const,
+      registers,
+    }),
     webhookEventsReceived: new Counter({
       name: 'webhook_events_received_total',
-      help: 'Webhook deliveries accepted and stored, by provider, event type and queue',
-      labelNames: ['provider', 'event_type', 'queue'] as const,
+      help: 'Webhook deliveries accepted and stored, by provider, source, event type and queue',
+      labelNames: ['provider', 'source', 'event_type', 'queue'] as const,
       registers,
     }),
     enqueueDeferred: new Counter({
@@ -29,16 +36,10 @@ export function createMetrics(service: string) {
       labelNames: ['provider'] as const,
       registers,
     }),
-    webhookDuplicates: new Counter({
-      name: 'webhook_duplicates_total',
-      help: 'Redeliveries answered as duplicates (same key, same body)',
-      labelNames: ['provider'] as const,
-      registers,
-    }),
     webhookErrors: new Counter({
       name: 'webhook_errors_total',
-      help: 'Webhook requests rejected, by provider and error code',
-      labelNames: ['provider', 'code'] as const,
+      help: 'Webhook requests refused, by provider, source and error code',
+      labelNames: ['provider', 'source', 'code'] as const,
       registers,
     }),
     secretMatches: new Counter({
@@ -55,8 +56,8 @@ export function createMetrics(service: string) {
     }),
     eventsProcessed: new Counter({
       name: 'webhook_events_processed_total',
-      help: 'Event job attempts finished, by queue, event type and outcome (processed, failed, dead)',
-      labelNames: ['queue', 'event_type', 'status'] as const,
+      help: 'Event job attempts finished, by queue, provider, event type and outcome (processed, failed, dead)',
+      labelNames: ['queue', 'provider', 'event_type', 'status'] as const,
       registers,
     }),
     eventProcessingDuration: new Histogram({
@@ -66,10 +67,41 @@ export function createMetrics(service: string) {
       buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
+    processingDuration: new Histogram({
+      name: 'webhook_processing_duration_seconds',
+      help: 'From a delivery’s receipt to its event finishing (processed or dead), retries and waits included',
+      labelNames: ['queue', 'provider', 'status'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    }),
+    retryAttempts: new Counter({
+      name: 'webhook_retry_attempts_total',
+      help: 'Event job attempts that failed and will be tried again, by queue, attempt number and reason',
+      labelNames: ['queue', 'attempt', 'reason'] as const,
+      registers,
+    }),
     workflowTasks: new Counter({
       name: 'workflow_tasks_total',
-      help: 'Workflow task attempts finished, by task type and outcome',
+      help: 'Workflow tasks created, by task type',
+      labelNames: ['task_type'] as const,
+      registers,
+    }),
+    taskExecutions: new Counter({
+      name: 'task_executions_total',
+      help: 'Workflow task attempts finished, by task type and outcome (completed, submitted, failed)',
       labelNames: ['task_type', 'status'] as const,
+      registers,
+    }),
+    workflowTaskRetries: new Counter({
+      name: 'workflow_task_retries_total',
+      help: 'Workflow task attempts that failed and will be tried again, by task type and reason',
+      labelNames: ['task_type', 'reason'] as const,
+      registers,
+    }),
+    codegenAgentTasks: new Counter({
+      name: 'codegen_agent_tasks_total',
+      help: 'Tasks handed to a coding agent (AgentAPI, MAS or Codegen), by downstream and outcome (submitted, failed)',
+      labelNames: ['downstream', 'status'] as const,
       registers,
     }),
     workflowTaskDuration: new Histogram({
@@ -81,14 +113,32 @@ export function createMetrics(service: string) {
     }),
     dlqEntries: new Counter({
       name: 'webhook_dlq_entries_total',
-      help: 'Events that exhausted their attempts and moved to the dead-letter queue',
-      labelNames: ['queue', 'event_type'] as const,
+      help: 'Events that exhausted their attempts (or failed permanently) and moved to the dead-letter queue',
+      labelNames: ['queue', 'event_type', 'reason'] as const,
+      registers,
+    }),
+    dlqRetries: new Counter({
+      name: 'webhook_dlq_retries_total',
+      help: 'Dead letters an operator sent back to their queue (admin), by outcome (queued, refused)',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    dlqDepth: new Gauge({
+      name: 'webhook_dlq_depth',
+      help: 'Jobs in each queue’s failed set (the dead-letter queue), read at scrape time',
+      labelNames: ['queue'] as const,
       registers,
     }),
     circuitState: new Gauge({
       name: 'downstream_circuit_state',
       help: 'Circuit breaker per downstream: 0 closed, 1 open, 2 half-open, 3 isolated',
       labelNames: ['downstream'] as const,
+      registers,
+    }),
+    downstreamRequests: new Counter({
+      name: 'downstream_requests_total',
+      help: 'Calls through a downstream’s circuit by outcome: succeeded, failed, not_called (circuit open)',
+      labelNames: ['downstream', 'outcome'] as const,
       registers,
     }),
     orderingWaits: new Counter({
@@ -128,7 +178,8 @@ export function createMetrics(service: string) {
     }),
     oldestUnfinishedEventAge: new Gauge({
       name: 'oldest_unfinished_event_age_seconds',
-      help: 'Age of the oldest event not yet processed or dead, read at scrape time (admin)',
+      help: 'Age of the oldest event not yet processed or dead, per queue, read at scrape time',
+      labelNames: ['queue'] as const,
       registers,
     }),
     githubApiRequests: new Counter({
@@ -152,6 +203,38 @@ export function createMetrics(service: string) {
       name: 'webhook_queue_depth',
       help: 'Jobs per queue and state, read from BullMQ at scrape time',
       labelNames: ['queue', 'state'] as const,
+      registers,
+    }),
+    healthChecks: new Counter({
+      name: 'webhook_health_checks_total',
+      help: 'Health checks run, by component and result (healthy, degraded, unhealthy)',
+      labelNames: ['component', 'status'] as const,
+      registers,
+    }),
+    healthCheckDuration: new Histogram({
+      name: 'webhook_health_check_duration_seconds',
+      help: 'Time a component took to answer its health check',
+      labelNames: ['component'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2],
+      registers,
+    }),
+    /**
+     * The Postgres pool, read at scrape time through `observeDatabasePool`: connections lent out, requests
+     * waiting for one (the pool is exhausted while this stays above 0) and the pool's size.
+     */
+    databaseConnectionsActive: new Gauge({
+      name: 'database_connections_active',
+      help: 'Postgres connections in use by this process',
+      registers,
+    }),
+    databaseConnectionsWaiting: new Gauge({
+      name: 'database_connections_waiting',
+      help: 'Queries waiting for a free Postgres connection in this process',
+      registers,
+    }),
+    databaseConnectionsMax: new Gauge({
+      name: 'database_connections_max',
+      help: 'Size of this process’s Postgres pool (DATABASE_POOL_MAX)',
       registers,
     }),
   };

@@ -6,14 +6,15 @@ import type { Logger } from '@hookfleet/observability';
 import type { Redis } from 'ioredis';
 import type { RetryPolicy } from './retry.js';
 import { createRedisConnection, type RedisRole } from './connections.js';
+import { databaseReport, type ComponentState } from './operational-state.js';
 
 export interface Clients {
   prisma: PrismaClient;
   /** The pool under Prisma, for the ingress's group INSERT (see DatabaseClients). */
   pool: DatabaseClients['pool'];
   redis: Redis;
-  /** For /health: each resolves when its dependency answers. */
-  checks: Record<string, () => Promise<void>>;
+  /** For /health: each resolves when its dependency answers (see HealthCheck in @hookfleet/http). */
+  checks: Record<string, () => Promise<ComponentState | void>>;
   /** Call after everything using the clients has stopped. */
   close(): Promise<void>;
 }
@@ -31,9 +32,9 @@ export function openClients(config: BaseConfig, options: { logger: Logger; redis
     pool: database.pool,
     redis,
     checks: {
-      database: async () => {
+      database: databaseReport(database.pool, config.DATABASE_POOL_MAX, async () => {
         await prisma.$queryRaw`SELECT 1`;
-      },
+      }),
       redis: async () => {
         await redis.ping();
       },

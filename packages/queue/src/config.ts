@@ -1,5 +1,5 @@
 // Settings every app that plans or enqueues events reads (ingress, worker, admin).
-import { baseConfigSchema } from '@hookfleet/config';
+import { baseConfigSchema, nonNegativeInt } from '@hookfleet/config';
 import { z } from 'zod';
 import { TASK_TYPE_NAMES, type TaskType } from './catalog.js';
 import { retryOverridesSchema, type RetryOverrides } from './retry.js';
@@ -22,6 +22,8 @@ export const queueConfigSchema = baseConfigSchema.extend({
   TASK_RETRY_POLICIES: taskRetryPolicies.default({}),
   /** A comment containing this asks the bot for something (a codegen_trigger task). */
   BOT_MENTION: z.string().min(2).default('@hookfleet'),
+  /** /health shows `degraded` while a queue has more jobs waiting than this (0 turns it off). */
+  HEALTH_QUEUE_DEPTH_DEGRADED: nonNegativeInt.default(1000),
 });
 export type QueueConfig = z.infer<typeof queueConfigSchema>;
 export type TaskRetryPolicies = Partial<Record<TaskType, RetryOverrides>>;

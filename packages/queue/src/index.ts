@@ -9,3 +9,4 @@ export * from './clients.js';
 export * from './retry.js';
 export * from './config.js';
 export * from './reconcile.js';
+export * from './operational-state.js';

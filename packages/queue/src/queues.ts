@@ -168,8 +168,10 @@ export async function enqueueForward(
 const DEPTH_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'] as const;
 
 /** Job counts per queue and state; `failed` is the dead-letter queue. */
-export async function queueDepths(queues: EventQueues): Promise<Record<QueueName, Record<string, number>>> {
+export async function queueDepths(
+  queues: Partial<EventQueues>,
+): Promise<Partial<Record<QueueName, Record<string, number>>>> {
   const names = Object.keys(queues) as QueueName[];
-  const counts = await Promise.all(names.map((name) => queues[name].getJobCounts(...DEPTH_STATES)));
-  return Object.fromEntries(names.map((name, i) => [name, counts[i]!])) as Record<QueueName, Record<string, number>>;
+  const counts = await Promise.all(names.map((name) => queues[name]!.getJobCounts(...DEPTH_STATES)));
+  return Object.fromEntries(names.map((name, i) => [name, counts[i]!]));
 }

@@ -111,12 +111,28 @@ export async function reconcileEvents(
   return result;
 }
 
-/** How long the oldest unfinished event has waited since its delivery (0: none); served by the status index. */
+/**
+ * How long the oldest unfinished event of each queue has waited since its delivery (0: none). Unfinished
+ * rows are few when the system keeps up; under a backlog this reads them all through the status index.
+ */
+export async function oldestUnfinishedAgeByQueue(
+  prisma: PrismaClient,
+  now = new Date(),
+): Promise<Record<QueueName, number>> {
+  const rows = await prisma.$queryRaw<Array<{ queue: string; age: number }>>`
+    SELECT queue, extract(epoch FROM (${now}::timestamptz - min(received_at)))::float8 AS age
+      FROM webhook_events WHERE status::text = ANY(${[...UNFINISHED_EVENT_STATUSES]}) GROUP BY queue`;
+  const ages = Object.fromEntries(QUEUE_NAMES.map((queue) => [queue, 0])) as Record<QueueName, number>;
+  for (const row of rows) {
+    const queue = (QUEUE_NAMES as readonly string[]).includes(row.queue) ? (row.queue as QueueName) : 'default';
+    ages[queue] = Math.max(ages[queue], Math.max(0, Math.round(row.age)));
+  }
+  return ages;
+}
+
+/** The oldest of them all (0: none). */
 export async function oldestUnfinishedAgeSeconds(prisma: PrismaClient, now = new Date()): Promise<number> {
-  const [oldest] = await prisma.$queryRaw<Array<{ age: number | null }>>`
-    SELECT extract(epoch FROM (${now}::timestamptz - min(received_at)))::float8 AS age
-      FROM webhook_events WHERE status::text = ANY(${[...UNFINISHED_EVENT_STATUSES]})`;
-  return Math.max(0, Math.round(oldest?.age ?? 0));
+  return Math.max(...Object.values(await oldestUnfinishedAgeByQueue(prisma, now)));
 }
 
 function loadForPlanning(prisma: PrismaClient, id: string) {

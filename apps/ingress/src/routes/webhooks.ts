@@ -86,6 +86,9 @@ interface WebhookLocals {
   delivery?: Authenticated;
 }
 const localsOf = (res: Response) => res.locals as WebhookLocals;
+/** A configured source by its name (unique per provider, bounded by configuration); the GITHUB_WEBHOOK_SECRET one as built-in. */
+const sourceLabel = (source: RequestSource | undefined) =>
+  source ? (source.id ? source.name : 'built-in') : 'unknown';
 const sourceOf = (res: Response): RequestSource => {
   const source = localsOf(res).source;
   if (!source) throw new Error('webhook source not resolved');
@@ -291,7 +294,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     const matched = source.secrets[verified.secretIndex];
     metrics.secretMatches.inc({
       provider: provider.name,
-      source: source.id ?? 'built-in',
+      source: sourceLabel(source),
       secret: verified.secretIndex === 0 ? 'current' : 'previous',
     });
     if (matched?.id) deps.sources?.markMatched(matched.id);
@@ -374,8 +377,15 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       case 'accepted':
         metrics.webhookEventsReceived.inc({
           provider: providerName,
+          source: sourceLabel(source),
           event_type: identity.eventType,
           queue: plan.queue,
+        });
+        metrics.webhookEvents.inc({
+          provider: providerName,
+          source: sourceLabel(source),
+          event_type: identity.eventType,
+          outcome: 'accepted',
         });
         // On the request's own line (one log line per delivery: at info level, a second line per delivery
         // cost a quarter of the ingress's throughput).
@@ -393,7 +403,12 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
           .json({ status: 'accepted', eventId: result.eventId, deliveryId: identity.deliveryId, queue: plan.queue });
         return;
       case 'duplicate':
-        metrics.webhookDuplicates.inc({ provider: providerName });
+        metrics.webhookEvents.inc({
+          provider: providerName,
+          source: sourceLabel(source),
+          event_type: identity.eventType,
+          outcome: 'duplicate',
+        });
         bindRequestLog(res, { outcome: 'duplicate', event_id: result.eventId, retry: identity.isRetry });
         res.status(200).json({ status: 'duplicate', eventId: result.eventId });
         return;
@@ -410,8 +425,12 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
   // One count and one security-log line per refusal; never a header value or a payload.
   const recordRejection: ErrorRequestHandler = (error: unknown, req, res, next) => {
     const appError = toAppError(error);
-    const provider = localsOf(res).source?.provider.name ?? String(req.params.provider ?? 'github');
-    metrics.webhookErrors.inc({ provider: providerByName(provider) ? provider : 'unknown', code: appError.code });
+    const resolved = localsOf(res).source;
+    const provider = resolved?.provider.name ?? String(req.params.provider ?? 'github');
+    // Only names the ingress knows become label values: a made-up provider or source in a URL must not.
+    const labels = { provider: providerByName(provider) ? provider : 'unknown', source: sourceLabel(resolved) };
+    metrics.webhookErrors.inc({ ...labels, code: appError.code });
+    metrics.webhookEvents.inc({ ...labels, event_type: '', outcome: appError.status < 500 ? 'refused' : 'failed' });
     if (appError.status < 500) {
       requestLoggerOf(res).warn('webhook rejected', {
         security_event: true,

@@ -1,0 +1,65 @@
+// What /health and /metrics report about the queues and the database beyond "it answers": queue depths,
+// dead letters, the oldest unfinished event and the pool's use. Read on request (a probe or a scrape),
+// once per read, never on a timer.
+import type { DatabaseClients, PrismaClient } from '@hookfleet/db';
+import type { Metrics } from '@hookfleet/observability';
+import { queueDepths, type EventQueues } from './queues.js';
+import { oldestUnfinishedAgeByQueue } from './reconcile.js';
+
+type Pool = DatabaseClients['pool'];
+
+/** A component's answer to /health (the HealthCheck result of @hookfleet/http). */
+export interface ComponentState {
+  status: 'healthy' | 'degraded';
+  details: Record<string, unknown>;
+}
+
+export function poolUse(pool: Pool, max: number) {
+  const active = pool.totalCount - pool.idleCount;
+  return { active, idle: pool.idleCount, waiting: pool.waitingCount, max };
+}
+
+/** /health's database details: degraded while queries wait for a connection (the pool is exhausted). */
+export function databaseReport(pool: Pool, max: number, ping: () => Promise<void>) {
+  return async (): Promise<ComponentState> => {
+    await ping();
+    const use = poolUse(pool, max);
+    return { status: use.waiting > 0 ? 'degraded' : 'healthy', details: { pool: use } };
+  };
+}
+
+/** /health's queue details: degraded while any queue has more jobs waiting than `degradedAbove` (0: never). */
+export function queueReport(queues: Partial<EventQueues>, degradedAbove: number) {
+  return async (): Promise<ComponentState> => {
+    const depths = await queueDepths(queues);
+    const backlog = Object.entries(depths)
+      .filter(([, states]) => degradedAbove > 0 && (states.waiting ?? 0) + (states.prioritized ?? 0) > degradedAbove)
+      .map(([queue]) => queue);
+    return {
+      status: backlog.length > 0 ? 'degraded' : 'healthy',
+      details: { depths, ...(backlog.length > 0 ? { backlog_above_threshold: backlog } : {}) },
+    };
+  };
+}
+
+/** Sets the gauges read from elsewhere, just before a scrape. */
+export async function refreshOperationalGauges(
+  metrics: Metrics,
+  sources: { queues?: Partial<EventQueues>; prisma?: PrismaClient; pool?: { pool: Pool; max: number } },
+): Promise<void> {
+  if (sources.pool) {
+    const use = poolUse(sources.pool.pool, sources.pool.max);
+    metrics.databaseConnectionsActive.set(use.active);
+    metrics.databaseConnectionsWaiting.set(use.waiting);
+    metrics.databaseConnectionsMax.set(use.max);
+  }
+  const [depths, ages] = await Promise.all([
+    sources.queues ? queueDepths(sources.queues) : null,
+    sources.prisma ? oldestUnfinishedAgeByQueue(sources.prisma) : null,
+  ]);
+  for (const [queue, states] of Object.entries(depths ?? {})) {
+    for (const [state, count] of Object.entries(states)) metrics.queueDepth.set({ queue, state }, count);
+    metrics.dlqDepth.set({ queue }, states.failed ?? 0);
+  }
+  for (const [queue, age] of Object.entries(ages ?? {})) metrics.oldestUnfinishedEventAge.set({ queue }, age);
+}

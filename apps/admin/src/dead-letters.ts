@@ -3,6 +3,7 @@
 // discarding takes it out of the failed set and marks the event discarded (the row stays).
 import type { Job } from 'bullmq';
 import { AppError } from '@hookfleet/http';
+import type { Metrics } from '@hookfleet/observability';
 import { EVENT_JOB_NAME, eventJobDataSchema, forwardJobDataSchema, type QueueName } from '@hookfleet/queue';
 import type { RedispatchDeps } from './redispatch.js';
 import { reprocessEvent } from './reprocess-event.js';
@@ -18,11 +19,25 @@ export async function deadJob(deps: RedispatchDeps, queue: QueueName, jobId: str
 const eventIdOf = (job: Job) =>
   (job.name === EVENT_JOB_NAME ? eventJobDataSchema : forwardJobDataSchema).safeParse(job.data).data?.eventId ?? null;
 
+type DeadLetterRetry = { job_id: string; event_id: string | null; as: 'task_retry' | 'reprocess' | 'job_retry' };
+
+/** One dead letter back to its queue; counted in webhook_dlq_retries_total as queued, refused (4xx) or failed. */
 export async function retryDeadLetter(
-  deps: RedispatchDeps,
+  deps: RedispatchDeps & { metrics: Metrics },
   queue: QueueName,
   jobId: string,
-): Promise<{ job_id: string; event_id: string | null; as: 'task_retry' | 'reprocess' | 'job_retry' }> {
+): Promise<DeadLetterRetry> {
+  try {
+    const retried = await sendBack(deps, queue, jobId);
+    deps.metrics.dlqRetries.inc({ status: 'queued' });
+    return retried;
+  } catch (error) {
+    deps.metrics.dlqRetries.inc({ status: error instanceof AppError && error.status < 500 ? 'refused' : 'failed' });
+    throw error;
+  }
+}
+
+async function sendBack(deps: RedispatchDeps, queue: QueueName, jobId: string): Promise<DeadLetterRetry> {
   const job = await deadJob(deps, queue, jobId);
   const eventId = eventIdOf(job);
   if (job.name !== EVENT_JOB_NAME || !eventId) {

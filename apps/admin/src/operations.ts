@@ -177,7 +177,6 @@ export async function startOperations(
       deps.metrics.reconcilerEvents.inc({ action: 'queued' }, result.queued);
       deps.metrics.reconcilerEvents.inc({ action: 'requeued' }, result.requeued);
       deps.metrics.reconcilerEvents.inc({ action: 'marked_dead' }, result.markedDead);
-      deps.metrics.oldestUnfinishedEventAge.set(result.oldestUnfinishedAgeSeconds);
       if (result.queued + result.requeued + result.markedDead > 0) deps.logger.warn('reconciler acted', { ...result });
       return result;
     });

@@ -134,6 +134,14 @@ describe('a signed pull_request opened delivery', () => {
       '/api/v1/tasks?task_type=pull_request_analysis',
     );
     expect(tasks.body.data.filter((task) => task.webhook_event_id === eventId)).toHaveLength(1);
+    // Counted once each: the tasks made, their attempts, the event from receipt to processed.
+    const metrics = await (await fetch(`${stack.worker.healthUrl}/metrics`)).text();
+    expect(metrics).toMatch(/workflow_tasks_total\{task_type="pull_request_analysis"[^}]*\} 1\n/);
+    expect(metrics).toMatch(/task_executions_total\{task_type="pull_request_analysis",status="completed"[^}]*\} 1\n/);
+    expect(metrics).toMatch(
+      /webhook_processing_duration_seconds_count\{[^}]*queue="validation",provider="github",status="processed"[^}]*\} 1\n/,
+    );
+    expect(metrics).toMatch(/downstream_requests_total\{downstream="agentapi",outcome="succeeded"[^}]*\} 1\n/);
   });
 });
 
@@ -353,5 +361,16 @@ describe('the dead-letter queue', () => {
     }, 'the re-drive to finish');
     expect(operation.result).toMatchObject({ total: 1, done: 1 });
     expect((await stack.prisma.webhookEvent.findUniqueOrThrow({ where: { id: toDiscard } })).status).toBe('discarded');
+
+    // The one retried by hand and the one re-driven; a retry of a job no longer dead is refused and counted so.
+    const again = await adminPost(
+      stack.admin.url,
+      `/api/v1/dead-letters/validation/${letters.get(toDiscard)!.job_id}/retry`,
+    );
+    expect(again.status).toBe(404);
+    const metrics = await (await fetch(`${stack.admin.url}/metrics`)).text();
+    expect(metrics).toMatch(/webhook_dlq_retries_total\{status="queued"[^}]*\} 2/);
+    expect(metrics).toMatch(/webhook_dlq_retries_total\{status="refused"[^}]*\} 1/);
+    expect(metrics).toMatch(/webhook_dlq_depth\{queue="validation"[^}]*\} \d+/);
   });
 });

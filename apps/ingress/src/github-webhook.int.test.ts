@@ -360,6 +360,43 @@ describe('health', () => {
     }
   });
 
+  it('says degraded (still 200) while a queue holds more waiting jobs than HEALTH_QUEUE_DEPTH_DEGRADED', async () => {
+    const strict = await startIngress(
+      parseConfig(ingressConfigSchema, {
+        ...environment.env,
+        WEBHOOK_PORT: '0',
+        WEBHOOK_HOST: '127.0.0.1',
+        HEALTH_QUEUE_DEPTH_DEGRADED: '1',
+        GITHUB_WEBHOOK_SECRET: SECRET,
+      }),
+    );
+    try {
+      // No worker runs in this file: what is queued stays waiting.
+      for (const zen of ['backlog one', 'backlog two']) {
+        const body = JSON.stringify({ zen });
+        const sent = await fetch(`${strict.url}/webhooks/github`, {
+          method: 'POST',
+          headers: githubHeaders(body),
+          body,
+        });
+        expect(sent.status).toBe(202);
+      }
+      const degraded = await fetch(`${strict.url}/health`);
+      expect(degraded.status).toBe(200);
+      expect(await degraded.json()).toMatchObject({
+        status: 'degraded',
+        components: { queue: { status: 'degraded', details: { backlog_above_threshold: ['default'] } } },
+      });
+      expect((await fetch(`${strict.url}/health/ready`)).status).toBe(200);
+      // The shared ingress keeps the default threshold (1000): the same queue is healthy there.
+      expect(await (await fetch(`${ingress.url}/health`)).json()).toMatchObject({
+        components: { queue: { status: 'healthy' } },
+      });
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('serves /metrics and /health on METRICS_PORT when it is set, and only the probes beside the webhooks', async () => {
     const split = await startIngress(
       parseConfig(ingressConfigSchema, {

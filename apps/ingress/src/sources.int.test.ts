@@ -211,7 +211,7 @@ describe('sources', () => {
     expect(row.matchedSecretId).toBe(oldSecretId);
     const metrics = await (await fetch(`${ingress.url}/metrics`)).text();
     expect(metrics).toMatch(
-      new RegExp(`webhook_secret_matches_total\\{[^}]*source="${source.id}"[^}]*secret="previous"[^}]*\\} 1`),
+      new RegExp(`webhook_secret_matches_total\\{[^}]*source="${source.name}"[^}]*secret="previous"[^}]*\\} 1`),
     );
 
     const saved = clock;

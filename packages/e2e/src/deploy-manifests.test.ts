@@ -1,9 +1,12 @@
 // The deployment files (Dockerfile, .dockerignore, docker-compose.yml, k8s/) checked against the code
 // they run. No Docker engine or cluster runs here, so this checks what can be checked without one: that
-// they parse, run package scripts on files the build produces, set only env vars the apps read and with
-// values the apps accept, run one worker per queue, and probe ports and paths the real apps answer.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, posix } from 'node:path';
+// they parse (k8s/ as `kubectl kustomize` builds the base and each overlay), run package scripts on files
+// the build produces, set only env vars the apps read and with values the apps accept, run one worker per
+// queue, and probe ports and paths the real apps answer.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -451,15 +454,56 @@ interface HpaObject extends K8sObject {
   };
 }
 
-function k8sObjects(): Array<{ file: string; object: K8sObject }> {
-  return allYamlFiles()
-    .filter((file) => file.path.startsWith(`${K8S_DIR}/`))
-    .flatMap((file) => file.documents.map((object) => ({ file: file.path, object: object as K8sObject })));
+/** The Kubernetes manifests as kustomize builds them: the base, and each overlay on top of it. */
+const K8S_BASE = `${K8S_DIR}/base`;
+const K8S_HPA = `${K8S_DIR}/overlays/hpa`;
+const K8S_BUILDS = [K8S_BASE, K8S_HPA] as const;
+/** The Secret the builds leave out (the operator creates it): read beside every build. */
+const K8S_EXAMPLE_SECRET = `${K8S_DIR}/example/secret.yaml`;
+
+/** The objects `kubectl kustomize <dir>` prints, parsed. */
+const kustomizeBuilds = new Map<string, K8sObject[]>();
+function kustomize(dir: string): K8sObject[] {
+  const cached = kustomizeBuilds.get(dir);
+  if (cached) return cached;
+  let output: string;
+  try {
+    output = execFileSync('kubectl', ['kustomize', resolve(REPO_ROOT, dir)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(
+        'kubectl is not on PATH: install kubectl (1.27 or later, which builds kustomizations itself) to check k8s/',
+      );
+    }
+    throw new Error(`kubectl kustomize ${dir} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+  }
+  const parsed = parseAllDocuments(output);
+  const problems = parsed.flatMap((document) => [...document.errors, ...document.warnings]);
+  if (problems.length > 0) throw new Error(`kubectl kustomize ${dir}: ${problems.map((p) => p.message).join('; ')}`);
+  const objects = parsed.map((document) => document.toJS() as K8sObject).filter(Boolean);
+  kustomizeBuilds.set(dir, objects);
+  return objects;
 }
 
-const k8sOfKind = <T extends K8sObject>(kind: string) =>
-  k8sObjects().filter(({ object }) => object.kind === kind) as Array<{ file: string; object: T }>;
-const podOwners = () => [...k8sOfKind<Workload8s>('Deployment'), ...k8sOfKind<Workload8s>('Job')];
+/** What a build puts in the cluster, plus the Secret the operator adds; `file` says where each comes from. */
+function k8sObjects(build: string): Array<{ file: string; object: K8sObject }> {
+  const secret = loadYaml(K8S_EXAMPLE_SECRET);
+  expect(secret.problems).toEqual([]);
+  return [
+    ...kustomize(build).map((object) => ({ file: build, object })),
+    ...secret.documents.map((object) => ({ file: K8S_EXAMPLE_SECRET, object: object as K8sObject })),
+  ];
+}
+
+const k8sOfKind = <T extends K8sObject>(build: string, kind: string) =>
+  k8sObjects(build).filter(({ object }) => object.kind === kind) as Array<{ file: string; object: T }>;
+const podOwners = (build: string) => [
+  ...k8sOfKind<Workload8s>(build, 'Deployment'),
+  ...k8sOfKind<Workload8s>(build, 'Job'),
+];
 
 /** A ConfigMap's or Secret's entries as env values (a Secret's `data` is base64). */
 function configEntries(object: ConfigObject): Record<string, unknown> {
@@ -469,17 +513,17 @@ function configEntries(object: ConfigObject): Record<string, unknown> {
   return { ...Object.fromEntries(decoded), ...object.stringData };
 }
 
-function findConfigObject(kind: 'ConfigMap' | 'Secret', name: string): ConfigObject | undefined {
-  return k8sOfKind<ConfigObject>(kind).find(({ object }) => object.metadata.name === name)?.object;
+function findConfigObject(build: string, kind: 'ConfigMap' | 'Secret', name: string): ConfigObject | undefined {
+  return k8sOfKind<ConfigObject>(build, kind).find(({ object }) => object.metadata.name === name)?.object;
 }
 
 const matchesSelector = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.entries(selector).every(([key, value]) => labels[key] === value);
 
-function k8sWorkloads(): Workload[] {
+function k8sWorkloads(build: string): Workload[] {
   const image = runtimeImage();
-  const services = k8sOfKind<ServiceObject>('Service');
-  return podOwners().flatMap(({ file, object }) =>
+  const services = k8sOfKind<ServiceObject>(build, 'Service');
+  return podOwners(build).flatMap(({ file, object }) =>
     object.spec.template.spec.containers.map((container): Workload => {
       const where = `${file} ${object.kind} ${object.metadata.name} container ${container.name}`;
       const env: Record<string, string> = {};
@@ -488,7 +532,7 @@ function k8sWorkloads(): Workload[] {
       /** The entries of a ConfigMap or Secret the container names; undefined for a missing optional one. */
       const entriesOf = (kind: 'ConfigMap' | 'Secret', ref: { name: string; optional?: boolean }) => {
         configSources.push(`${kind}/${ref.name}`);
-        const found = findConfigObject(kind, ref.name);
+        const found = findConfigObject(build, kind, ref.name);
         if (!found && !ref.optional) danglingReferences.push(`${where}: ${kind} ${ref.name}`);
         return found && configEntries(found);
       };
@@ -557,9 +601,56 @@ function k8sWorkloads(): Workload[] {
   );
 }
 
+interface AutoscalerObject extends K8sObject {
+  spec: { scaleTargetRef: { apiVersion?: string; kind?: string; name: string } };
+}
+/** What sets a Deployment's replica count besides its manifest: HPAs, and KEDA's ScaledObjects (which make one). */
+const autoscalers = (build: string) => [
+  ...k8sOfKind<AutoscalerObject>(build, 'HorizontalPodAutoscaler'),
+  ...k8sOfKind<AutoscalerObject>(build, 'ScaledObject'),
+];
+
+/**
+ * Checks that the overlay is the base plus objects of the given kinds, with the replica count taken out
+ * of the Deployments those scale and nothing else changed.
+ */
+function expectBaseWithAutoscalers(overlay: string, addedKinds: string[]): void {
+  const key = (object: K8sObject) => `${object.kind}/${object.metadata.name}`;
+  const base = new Map(kustomize(K8S_BASE).map((object) => [key(object), object]));
+  const scaled = new Set(autoscalers(overlay).map(({ object }) => `Deployment/${object.spec.scaleTargetRef.name}`));
+  for (const object of kustomize(overlay)) {
+    const original = base.get(key(object));
+    base.delete(key(object));
+    if (!original) {
+      expect(addedKinds, `${overlay} adds ${key(object)}`).toContain(object.kind);
+      continue;
+    }
+    if (!scaled.has(key(object))) {
+      expect(object, `${overlay} ${key(object)}`).toEqual(original);
+      continue;
+    }
+    const { replicas, ...rest } = (original as Workload8s).spec;
+    expect(replicas, `${K8S_BASE} ${key(object)} replicas`).toBeGreaterThanOrEqual(1);
+    expect(object, `${overlay} ${key(object)}: the base's, without replicas`).toEqual({ ...original, spec: rest });
+  }
+  expect([...base.keys()], `${overlay} drops objects of the base`).toEqual([]);
+}
+
+interface Kustomization {
+  resources?: string[];
+  components?: string[];
+  patches?: Array<{ path?: string; patch?: string }>;
+}
+
+/** The directories under k8s/ holding a kustomization.yaml (Kustomization or Component). */
+const kustomizationDirs = () =>
+  listK8sYamlFiles()
+    .filter((path) => posix.basename(path) === 'kustomization.yaml')
+    .map((path) => posix.dirname(path));
+
 const DEPLOYMENTS: Array<[string, () => Workload[]]> = [
   [COMPOSE_FILE, composeWorkloads],
-  [K8S_DIR, k8sWorkloads],
+  ...K8S_BUILDS.map((build): [string, () => Workload[]] => [build, () => k8sWorkloads(build)]),
 ];
 
 // ---------------------------------------------------------------------------------------------------
@@ -770,8 +861,74 @@ describe(COMPOSE_FILE, () => {
 });
 
 describe(K8S_DIR, () => {
+  it('lists in each kustomization only files and directories that exist, and every manifest in one', () => {
+    const listed = new Set<string>();
+    for (const dir of kustomizationDirs()) {
+      const kustomization = loadYaml(posix.join(dir, 'kustomization.yaml')).documents[0] as Kustomization;
+      const entries = [
+        ...(kustomization.resources ?? []),
+        ...(kustomization.components ?? []),
+        ...(kustomization.patches ?? []).flatMap((patch) => (patch.path ? [patch.path] : [])),
+      ];
+      expect(entries.length, dir).toBeGreaterThan(0);
+      for (const entry of entries) {
+        const path = posix.join(dir, entry);
+        const what = `${dir}/kustomization.yaml lists ${entry}`;
+        expect(existsSync(join(REPO_ROOT, path)), what).toBe(true);
+        if (!/\.ya?ml$/.test(entry)) {
+          expect(existsSync(join(REPO_ROOT, path, 'kustomization.yaml')), `${what}: no kustomization.yaml`).toBe(true);
+        }
+        listed.add(path);
+      }
+    }
+    // A manifest no kustomization lists is applied by nobody; example/ is for operators to copy.
+    const unlisted = listK8sYamlFiles().filter(
+      (path) =>
+        posix.basename(path) !== 'kustomization.yaml' && !path.startsWith(`${K8S_DIR}/example/`) && !listed.has(path),
+    );
+    expect(unlisted).toEqual([]);
+  });
+
+  it('builds the base and every overlay', () => {
+    const overlays = readdirSync(join(REPO_ROOT, K8S_DIR, 'overlays')).map((name) => `${K8S_DIR}/overlays/${name}`);
+    expect([K8S_BASE, ...overlays].sort()).toEqual([...K8S_BUILDS].sort());
+    for (const build of K8S_BUILDS) expect(kustomize(build).length, build).toBeGreaterThan(0);
+  });
+
+  it("puts the image an operator's kustomization names (images:) in every container", () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'hookfleet-kustomize-'));
+    try {
+      for (const build of K8S_BUILDS) {
+        const dir = join(scratch, posix.basename(build));
+        mkdirSync(dir);
+        writeFileSync(
+          join(dir, 'kustomization.yaml'),
+          [
+            'resources:',
+            `  - ${relative(dir, join(REPO_ROOT, build))}`,
+            'images:',
+            '  - name: hookfleet',
+            '    newName: registry.example.com/hookfleet',
+            "    newTag: '1.2.3'",
+          ].join('\n'),
+        );
+        const images = kustomize(dir)
+          .filter((object) => ['Deployment', 'Job'].includes(object.kind))
+          .flatMap((object) =>
+            (object as Workload8s).spec.template.spec.containers.map((container) => container.image),
+          );
+        expect(images.length, build).toBeGreaterThan(0);
+        expect(new Set(images), build).toEqual(new Set(['registry.example.com/hookfleet:1.2.3']));
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(K8S_BUILDS)('%s', (build) => {
   it('gives every app container liveness /health/live and readiness /health/ready', () => {
-    for (const workload of k8sWorkloads()) {
+    for (const workload of k8sWorkloads(build)) {
       if (resolveCommand(workload).target === 'migrate') continue;
       const paths = Object.fromEntries(workload.probes.map((probe) => [probe.kind, probe.path]));
       expect(paths, workload.where).toMatchObject({ livenessProbe: '/health/live', readinessProbe: '/health/ready' });
@@ -779,26 +936,26 @@ describe(K8S_DIR, () => {
   });
 
   it('runs the migrations as a Job, and the apps as Deployments', () => {
-    for (const workload of k8sWorkloads()) {
+    for (const workload of k8sWorkloads(build)) {
       const expected = resolveCommand(workload).target === 'migrate' ? 'Job' : 'Deployment';
       expect(workload.ownerKind, workload.where).toBe(expected);
     }
-    for (const { file, object } of k8sOfKind<Workload8s>('Job')) {
+    for (const { file, object } of k8sOfKind<Workload8s>(build, 'Job')) {
       expect(['Never', 'OnFailure'], `${file} restartPolicy`).toContain(object.spec.template.spec.restartPolicy);
     }
   });
 
   it('takes env only from ConfigMaps, Secrets and keys that exist (or are marked optional)', () => {
-    expect(k8sWorkloads().flatMap((workload) => workload.danglingReferences)).toEqual([]);
+    expect(k8sWorkloads(build).flatMap((workload) => workload.danglingReferences)).toEqual([]);
   });
 
   it('keeps ConfigMap and Secret keys to the schemas of the apps that read them, as strings', () => {
     const readers = new Map<string, Set<Target>>();
-    for (const workload of k8sWorkloads()) {
+    for (const workload of k8sWorkloads(build)) {
       const { target } = resolveCommand(workload);
       for (const source of workload.configSources) readers.set(source, (readers.get(source) ?? new Set()).add(target));
     }
-    const configObjects = [...k8sOfKind<ConfigObject>('ConfigMap'), ...k8sOfKind<ConfigObject>('Secret')];
+    const configObjects = [...k8sOfKind<ConfigObject>(build, 'ConfigMap'), ...k8sOfKind<ConfigObject>(build, 'Secret')];
     expect(configObjects.map(({ object }) => object.kind).sort()).toEqual(['ConfigMap', 'Secret']);
     for (const { file, object } of configObjects) {
       const targets = [...(readers.get(`${object.kind}/${object.metadata.name}`) ?? [])];
@@ -811,7 +968,7 @@ describe(K8S_DIR, () => {
         expect(typeof value, `${file}: ${key} must be a string`).toBe('string');
       }
     }
-    for (const { object } of podOwners()) {
+    for (const { object } of podOwners(build)) {
       for (const container of object.spec.template.spec.containers) {
         for (const variable of container.env ?? []) {
           if (!variable.valueFrom) expect(typeof variable.value, variable.name).toBe('string');
@@ -821,7 +978,7 @@ describe(K8S_DIR, () => {
   });
 
   it("selects each Deployment's pods by its own labels, and each Service one Deployment's pods", () => {
-    const deployments = k8sOfKind<Workload8s>('Deployment');
+    const deployments = k8sOfKind<Workload8s>(build, 'Deployment');
     for (const { file, object } of deployments) {
       const selector = object.spec.selector?.matchLabels ?? {};
       expect(Object.keys(selector).length, file).toBeGreaterThan(0);
@@ -834,7 +991,7 @@ describe(K8S_DIR, () => {
         ).toBe(false);
       }
     }
-    const services = k8sOfKind<ServiceObject>('Service');
+    const services = k8sOfKind<ServiceObject>(build, 'Service');
     expect(services.length).toBeGreaterThan(0);
     for (const { object: service } of services) {
       const selected = deployments.filter(({ object }) =>
@@ -844,30 +1001,59 @@ describe(K8S_DIR, () => {
     }
   });
 
-  it('scales ingress and every worker Deployment with a CPU HPA (autoscaling/v2) that owns the replica count', () => {
-    const deployments = k8sOfKind<Workload8s>('Deployment');
-    const hpas = k8sOfKind<HpaObject>('HorizontalPodAutoscaler');
-    const scaledTargets = k8sWorkloads()
+  it("leaves each Deployment's replica count to one owner: the manifest, or one autoscaler", () => {
+    const deployments = k8sOfKind<Workload8s>(build, 'Deployment').map(({ object }) => object);
+    const autoscaled = autoscalers(build).map(({ object }) => {
+      const target = deployments.find((deployment) => deployment.metadata.name === object.spec.scaleTargetRef.name);
+      expect(target, `${object.kind} ${object.metadata.name} scales a Deployment of this build`).toBeDefined();
+      expect(object.spec.scaleTargetRef.kind ?? 'Deployment', object.metadata.name).toBe('Deployment');
+      return object.spec.scaleTargetRef.name;
+    });
+    for (const deployment of deployments) {
+      const owners = autoscaled.filter((name) => name === deployment.metadata.name).length;
+      expect(owners, `autoscalers of ${deployment.metadata.name}`).toBeLessThanOrEqual(1);
+      // With an autoscaler, a count in the manifest would put the autoscaler's count back on every apply.
+      if (owners === 1) expect(deployment.spec.replicas, deployment.metadata.name).toBeUndefined();
+      else expect(deployment.spec.replicas, deployment.metadata.name).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
+
+describe(K8S_BASE, () => {
+  it('has no autoscaler, and sets the replica count of every Deployment', () => {
+    expect(autoscalers(K8S_BASE)).toEqual([]);
+    const deployments = k8sOfKind<Workload8s>(K8S_BASE, 'Deployment');
+    expect(deployments.length).toBeGreaterThan(0);
+    for (const { object } of deployments) expect(object.spec.replicas, object.metadata.name).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe(K8S_HPA, () => {
+  it('is the base with a CPU HPA (autoscaling/v2) for ingress and each worker, owning the replica count', () => {
+    const hpas = k8sOfKind<HpaObject>(K8S_HPA, 'HorizontalPodAutoscaler');
+    expect(autoscalers(K8S_HPA).length).toBe(hpas.length);
+    const scaledTargets = k8sWorkloads(K8S_HPA)
       .filter((workload) => ['ingress', 'worker'].includes(resolveCommand(workload).target))
       .map((workload) => workload.owner)
       .sort();
     expect(hpas.map(({ object }) => object.spec.scaleTargetRef.name).sort()).toEqual(scaledTargets);
-    for (const { file, object: hpa } of hpas) {
-      expect(hpa.apiVersion, file).toBe('autoscaling/v2');
-      expect(hpa.spec.scaleTargetRef, file).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment' });
-      expect(hpa.spec.metrics, file).toContainEqual(
+    const deployments = k8sOfKind<Workload8s>(K8S_HPA, 'Deployment');
+    for (const { object: hpa } of hpas) {
+      const what = `HPA ${hpa.metadata.name}`;
+      expect(hpa.apiVersion, what).toBe('autoscaling/v2');
+      expect(hpa.spec.scaleTargetRef, what).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment' });
+      expect(hpa.spec.metrics, what).toContainEqual(
         expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu' }) }),
       );
-      expect(hpa.spec.minReplicas ?? 1, file).toBeGreaterThanOrEqual(1);
-      expect(hpa.spec.maxReplicas, file).toBeGreaterThanOrEqual(hpa.spec.minReplicas ?? 1);
+      expect(hpa.spec.minReplicas ?? 1, what).toBeGreaterThanOrEqual(1);
+      expect(hpa.spec.maxReplicas, what).toBeGreaterThanOrEqual(hpa.spec.minReplicas ?? 1);
       const target = deployments.find(({ object }) => object.metadata.name === hpa.spec.scaleTargetRef.name)!;
-      // A replica count in the manifest would reset the HPA's on every apply.
-      expect(target.object.spec.replicas, `${target.object.metadata.name} replicas`).toBeUndefined();
       // CPU utilisation is measured against the request: without one the HPA cannot act.
       for (const container of target.object.spec.template.spec.containers) {
         expect(container.resources?.requests?.cpu, `${target.object.metadata.name}/${container.name}`).toBeTruthy();
       }
     }
+    expectBaseWithAutoscalers(K8S_HPA, ['HorizontalPodAutoscaler']);
   });
 });
 

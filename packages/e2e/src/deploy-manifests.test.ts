@@ -602,13 +602,48 @@ function k8sWorkloads(build: string): Workload[] {
 }
 
 interface AutoscalerObject extends K8sObject {
-  spec: { scaleTargetRef: { apiVersion?: string; kind?: string; name: string } };
+  spec: {
+    scaleTargetRef: { apiVersion?: string; kind?: string; name: string };
+    /** An HPA's. */
+    minReplicas?: number;
+    /** A ScaledObject's. */
+    minReplicaCount?: number;
+  };
 }
 /** What sets a Deployment's replica count besides its manifest: HPAs, and KEDA's ScaledObjects (which make one). */
 const autoscalers = (build: string) => [
   ...k8sOfKind<AutoscalerObject>(build, 'HorizontalPodAutoscaler'),
   ...k8sOfKind<AutoscalerObject>(build, 'ScaledObject'),
 ];
+
+/** The fewest pods a Deployment of the build runs: its count, or the floor of its autoscaler. */
+function fewestReplicas(build: string, deployment: Workload8s): number {
+  if (deployment.spec.replicas !== undefined) return deployment.spec.replicas;
+  const autoscaler = autoscalers(build).find(
+    ({ object }) => object.spec.scaleTargetRef.name === deployment.metadata.name,
+  );
+  if (!autoscaler)
+    throw new Error(`${build}: Deployment ${deployment.metadata.name} has neither replicas nor autoscaler`);
+  // The APIs' defaults: an HPA's minReplicas is 1, a ScaledObject's minReplicaCount 0.
+  const { kind, spec } = autoscaler.object;
+  return kind === 'HorizontalPodAutoscaler' ? (spec.minReplicas ?? 1) : (spec.minReplicaCount ?? 0);
+}
+
+interface PdbObject extends K8sObject {
+  spec: {
+    selector?: { matchLabels?: Record<string, string> };
+    minAvailable?: number | string;
+    maxUnavailable?: number | string;
+  };
+}
+
+/** How many of `pods` healthy pods the disruption controller lets go at once (percentages round up, as it does). */
+function allowedDisruptions(budget: PdbObject, pods: number): number {
+  const scaled = (value: number | string) =>
+    typeof value === 'number' ? value : Math.ceil((Number.parseFloat(value) / 100) * pods);
+  if (budget.spec.maxUnavailable !== undefined) return Math.min(pods, scaled(budget.spec.maxUnavailable));
+  return Math.max(0, pods - scaled(budget.spec.minAvailable ?? 0));
+}
 
 /**
  * Checks that the overlay is the base plus objects of the given kinds, with the replica count taken out
@@ -998,6 +1033,36 @@ describe.each(K8S_BUILDS)('%s', (build) => {
         matchesSelector(service.spec.selector ?? {}, object.spec.template.metadata?.labels),
       );
       expect(selected.length, `Service ${service.metadata.name}`).toBe(1);
+    }
+  });
+
+  it('gives each Deployment one PodDisruptionBudget, which lets a drain evict one of its pods at its fewest', () => {
+    const deployments = k8sOfKind<Workload8s>(build, 'Deployment').map(({ object }) => object);
+    const budgets = k8sOfKind<PdbObject>(build, 'PodDisruptionBudget').map(({ object }) => object);
+    const selects = (budget: PdbObject, deployment: Workload8s) =>
+      matchesSelector(budget.spec.selector?.matchLabels ?? {}, deployment.spec.template.metadata?.labels);
+    for (const budget of budgets) {
+      const what = `PodDisruptionBudget ${budget.metadata.name}`;
+      expect(budget.apiVersion, what).toBe('policy/v1');
+      expect(Object.keys(budget.spec.selector?.matchLabels ?? {}).length, what).toBeGreaterThan(0);
+      const selected = deployments.filter((deployment) => selects(budget, deployment));
+      expect(
+        selected.map((deployment) => deployment.metadata.name),
+        `${what} selects the pods of one Deployment`,
+      ).toHaveLength(1);
+    }
+    for (const deployment of deployments) {
+      const own = budgets.filter((budget) => selects(budget, deployment));
+      // The eviction API refuses to evict a pod that two budgets select.
+      expect(
+        own.map((budget) => budget.metadata.name),
+        `budgets of ${deployment.metadata.name}`,
+      ).toHaveLength(1);
+      // With none allowed at its fewest pods (minAvailable 1 on one pod), the Deployment blocks every drain of its node.
+      const pods = Math.max(1, fewestReplicas(build, deployment));
+      expect(allowedDisruptions(own[0]!, pods), `${deployment.metadata.name} at ${pods} pods`).toBeGreaterThanOrEqual(
+        1,
+      );
     }
   });
 

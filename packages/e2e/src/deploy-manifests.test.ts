@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { adminConfigSchema } from '@hookfleet/admin';
 import { baseConfigSchema, parseConfig } from '@hookfleet/config';
 import type { TestEnvironment } from '@hookfleet/devkit';
-import { ingressConfigSchema } from '@hookfleet/ingress';
+import { ingressConfigSchema, startIngress, type RunningIngress } from '@hookfleet/ingress';
 import { QUEUE_NAMES } from '@hookfleet/queue';
 import { workerConfigSchema } from '@hookfleet/worker';
 import { startStack, testEnvironment, type Stack } from './harness.js';
@@ -43,7 +43,7 @@ const SCRIPT_BY_TARGET: Record<Target, string> = {
   migrate: 'migrate',
 };
 
-/** The manifests name each app by its port. */
+/** The ports the apps listen on by default, which the manifests keep (the ingress adds METRICS_PORT). */
 const APP_BY_PORT: Record<number, App> = { 3001: 'ingress', 3002: 'admin', 8088: 'worker' };
 
 /** The env names the migrate command reads: it has no schema, it reads process.env itself. */
@@ -63,6 +63,8 @@ const ENV_NAMES: Record<Target, ReadonlySet<string>> = {
 interface ParsedEnv {
   /** The port the app listens on with this env. */
   port?: number;
+  /** The ingress's METRICS_PORT: with it, /metrics and /health move there (the probes answer on both). */
+  metricsPort?: number;
   workerQueues?: string[];
   workerShutdownTimeoutMs?: number;
 }
@@ -70,8 +72,10 @@ interface ParsedEnv {
 /** Parses env exactly as the target's main.ts does; throws naming every bad key. */
 function parseTargetEnv(target: Target, env: Record<string, string>): ParsedEnv {
   switch (target) {
-    case 'ingress':
-      return { port: parseConfig(ingressConfigSchema, env).WEBHOOK_PORT };
+    case 'ingress': {
+      const config = parseConfig(ingressConfigSchema, env);
+      return { port: config.WEBHOOK_PORT, metricsPort: config.METRICS_PORT };
+    }
     case 'admin':
       return { port: parseConfig(adminConfigSchema, env).ADMIN_PORT };
     case 'worker': {
@@ -89,6 +93,12 @@ function parseTargetEnv(target: Target, env: Record<string, string>): ParsedEnv 
       return {};
   }
 }
+
+/** Every port the app listens on with this env. */
+const listeningPorts = (parsed: ParsedEnv) =>
+  [parsed.port, parsed.metricsPort].filter((port): port is number => port !== undefined);
+/** Where the app serves /metrics with this env. */
+const metricsPortOf = (parsed: ParsedEnv) => parsed.metricsPort ?? parsed.port;
 
 // ---------------------------------------------------------------------------------------------------
 // YAML files
@@ -259,6 +269,10 @@ interface Workload {
   ports: Array<{ what: string; port: number }>;
   /** HTTP probes and healthchecks. */
   probes: Array<{ what: string; kind: string; port: number; path: string }>;
+  /** The container ports Services send traffic to (Kubernetes only). */
+  servicePorts: number[];
+  /** Where the pod's annotations (prometheus.io/scrape, /port, /path) tell Prometheus to scrape it. */
+  scrapes: Array<{ what: string; port: number; path: string }>;
   /** The ConfigMaps and Secrets it reads env from, as "Kind/name". */
   configSources: string[];
   /** References to ConfigMaps, Secrets or their keys that no file defines (and that are not optional). */
@@ -385,6 +399,8 @@ function composeWorkloads(): Workload[] {
         env,
         ports: [...ports, ...probes],
         probes,
+        servicePorts: [],
+        scrapes: [],
         configSources: [],
         danglingReferences: [],
         // Docker's own default.
@@ -427,7 +443,7 @@ interface K8sContainer {
   resources?: { requests?: { cpu?: string } };
 }
 interface PodTemplate {
-  metadata?: { labels?: Record<string, string> };
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   spec: { containers: K8sContainer[]; terminationGracePeriodSeconds?: number; restartPolicy?: string };
 }
 interface K8sObject {
@@ -564,6 +580,19 @@ function k8sWorkloads(build: string): Workload[] {
           ? [{ what: `${where} ${kind}`, kind, port: portNumber(httpGet.port, kind), path: httpGet.path ?? '/' }]
           : [];
       });
+      // Pod annotations name no container: with one container per pod, they are its.
+      const annotations = object.spec.template.metadata?.annotations ?? {};
+      const scrapes =
+        annotations['prometheus.io/scrape'] === 'true'
+          ? [
+              {
+                what: `${where} prometheus.io annotations`,
+                port: Number(annotations['prometheus.io/port']),
+                path: annotations['prometheus.io/path'] ?? '/metrics',
+              },
+            ]
+          : [];
+      if (scrapes.length > 0) expect(object.spec.template.spec.containers, `${where}: one container`).toHaveLength(1);
       const targetedBy = services
         .filter(({ object: service }) =>
           matchesSelector(service.spec.selector ?? {}, object.spec.template.metadata?.labels),
@@ -590,8 +619,11 @@ function k8sWorkloads(build: string): Workload[] {
           ...(container.ports ?? []).map((port) => ({ what: `${where} containerPort`, port: port.containerPort })),
           ...probes,
           ...targetedBy,
+          ...scrapes,
         ],
         probes,
+        servicePorts: targetedBy.map((tied) => tied.port),
+        scrapes,
         configSources,
         danglingReferences,
         // Kubernetes' own default.
@@ -818,11 +850,8 @@ describe.each(DEPLOYMENTS)('%s', (name, workloads) => {
   it('ties each port to the app that listens on it, on the port its config gives', () => {
     for (const workload of workloads()) {
       const { target } = resolveCommand(workload);
-      const { port } = parseTargetEnv(target, workload.env);
-      for (const tied of workload.ports) {
-        expect(APP_BY_PORT[tied.port], tied.what).toBe(target);
-        expect(tied.port, tied.what).toBe(port);
-      }
+      const ports = listeningPorts(parseTargetEnv(target, workload.env));
+      for (const tied of workload.ports) expect(ports, tied.what).toContain(tied.port);
     }
   });
 
@@ -1058,11 +1087,33 @@ describe.each(K8S_BUILDS)('%s', (build) => {
         own.map((budget) => budget.metadata.name),
         `budgets of ${deployment.metadata.name}`,
       ).toHaveLength(1);
-      // With none allowed at its fewest pods (minAvailable 1 on one pod), the Deployment blocks every drain of its node.
+      // None allowed at its fewest pods (minAvailable 1 on a single pod) blocks every drain of their node.
       const pods = Math.max(1, fewestReplicas(build, deployment));
-      expect(allowedDisruptions(own[0]!, pods), `${deployment.metadata.name} at ${pods} pods`).toBeGreaterThanOrEqual(
-        1,
-      );
+      const allowed = allowedDisruptions(own[0]!, pods);
+      expect(allowed, `${deployment.metadata.name} at ${pods} pods`).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('annotates the pods of every app for Prometheus with the port and path of its /metrics', () => {
+    for (const workload of k8sWorkloads(build)) {
+      const { target } = resolveCommand(workload);
+      if (target === 'migrate') continue;
+      const metricsPort = metricsPortOf(parseTargetEnv(target, workload.env));
+      expect(workload.scrapes, workload.where).toEqual([
+        expect.objectContaining({ port: metricsPort, path: '/metrics' }),
+      ]);
+    }
+  });
+
+  it("serves the ingress's /metrics and /health on METRICS_PORT, which its Services leave out", () => {
+    const ingress = k8sWorkloads(build).filter((workload) => resolveCommand(workload).target === 'ingress');
+    expect(ingress.length).toBeGreaterThan(0);
+    for (const workload of ingress) {
+      const { metricsPort } = parseTargetEnv('ingress', workload.env);
+      expect(metricsPort, `${workload.where}: METRICS_PORT`).toBeDefined();
+      expect(workload.servicePorts.length, `${workload.where}: Services`).toBeGreaterThan(0);
+      // The Services carry the deliveries (and are what gets exposed to the senders).
+      expect(workload.servicePorts, workload.where).not.toContain(metricsPort);
     }
   });
 
@@ -1136,35 +1187,81 @@ async function statusOnceSettled(url: string, timeoutMs = 10_000): Promise<numbe
   }
 }
 
-describe('probe and healthcheck paths, on the real apps', () => {
+describe('probe, healthcheck and scrape paths, on the real apps', () => {
   let environment: TestEnvironment;
   let stack: Stack;
+  /** An ingress with METRICS_PORT set, beside the stack's, which has none. */
+  let splitIngress: RunningIngress;
 
   beforeAll(async () => {
     environment = await testEnvironment();
     stack = await startStack(environment.env);
+    splitIngress = await startIngress(
+      parseConfig(ingressConfigSchema, {
+        ...environment.env,
+        WEBHOOK_PORT: '0',
+        WEBHOOK_HOST: '127.0.0.1',
+        METRICS_PORT: '0',
+      }),
+    );
   });
 
   afterAll(async () => {
+    await splitIngress?.stop();
     await stack?.stop();
     await environment?.cleanup();
   });
 
-  it('answer 200 on the app their port names', async () => {
-    const baseUrl: Record<App, string> = {
-      ingress: stack.ingress.url,
-      admin: stack.admin.url,
-      worker: stack.worker.healthUrl,
-    };
-    const probes = DEPLOYMENTS.flatMap(([, workloads]) => workloads()).flatMap((workload) => workload.probes);
+  /** The running app, configured as the workload is, that answers on the workload's port. */
+  function urlOf(workload: Workload, port: number): string {
+    const { target } = resolveCommand(workload);
+    const parsed = parseTargetEnv(target, workload.env);
+    expect(listeningPorts(parsed), `${workload.where}: port ${port}`).toContain(port);
+    switch (target) {
+      case 'ingress':
+        if (parsed.metricsPort === undefined) return stack.ingress.url;
+        return port === parsed.metricsPort ? splitIngress.metricsUrl : splitIngress.url;
+      case 'admin':
+        return stack.admin.url;
+      case 'worker':
+        return stack.worker.healthUrl;
+      case 'migrate':
+        throw new Error(`${workload.where}: the migrate command listens on no port`);
+    }
+  }
+
+  const allWorkloads = () => DEPLOYMENTS.flatMap(([, workloads]) => workloads());
+
+  it('probes and healthchecks answer 200 on the app and port they name', async () => {
+    const probes = allWorkloads().flatMap((workload) => workload.probes.map((probe) => ({ workload, probe })));
     expect(probes.length).toBeGreaterThan(0);
     const checked = new Map<string, number>();
-    for (const probe of probes) {
-      const app = APP_BY_PORT[probe.port];
-      expect(app, `${probe.what}: port ${probe.port} is no app's`).toBeDefined();
-      const url = `${baseUrl[app!]}${probe.path}`;
+    for (const { workload, probe } of probes) {
+      const url = `${urlOf(workload, probe.port)}${probe.path}`;
       if (!checked.has(url)) checked.set(url, await statusOnceSettled(url));
-      expect(checked.get(url), `${probe.what}: GET ${probe.path} on ${app}`).toBe(200);
+      expect(checked.get(url), `${probe.what}: GET ${probe.path} on port ${probe.port}`).toBe(200);
+    }
+  });
+
+  it('scrape annotations lead to Prometheus metrics on the app and port they name', async () => {
+    const scrapes = allWorkloads().flatMap((workload) => workload.scrapes.map((scrape) => ({ workload, scrape })));
+    expect(scrapes.length).toBeGreaterThan(0);
+    const checked = new Map<string, { status: number; contentType: string | null; body: string }>();
+    for (const { workload, scrape } of scrapes) {
+      const url = `${urlOf(workload, scrape.port)}${scrape.path}`;
+      if (!checked.has(url)) {
+        const response = await fetch(url);
+        checked.set(url, {
+          status: response.status,
+          contentType: response.headers.get('content-type'),
+          body: await response.text(),
+        });
+      }
+      const { status, contentType, body } = checked.get(url)!;
+      const what = `${scrape.what}: GET ${scrape.path} on port ${scrape.port}`;
+      expect(status, what).toBe(200);
+      expect(contentType, what).toMatch(/^text\/plain/);
+      expect(body, what).toMatch(/^# TYPE \w+ (counter|gauge|histogram|summary)$/m);
     }
   });
 });

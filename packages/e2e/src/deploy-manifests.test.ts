@@ -4,17 +4,29 @@
 // the build produces, set only env vars the apps read and with values the apps accept, run one worker per
 // queue, and probe ports and paths the real apps answer.
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
 import { parseAllDocuments } from 'yaml';
 import { adminConfigSchema } from '@hookfleet/admin';
 import { baseConfigSchema, parseConfig } from '@hookfleet/config';
 import type { TestEnvironment } from '@hookfleet/devkit';
 import { ingressConfigSchema, startIngress, type RunningIngress } from '@hookfleet/ingress';
-import { QUEUE_NAMES } from '@hookfleet/queue';
+import {
+  QUEUE_NAMES,
+  TASK_TYPES,
+  closeEventQueues,
+  createEventQueues,
+  createRedisConnection,
+  enqueueEvents,
+  retryPolicyOf,
+  waitUntilReady,
+  type EnqueueEvent,
+} from '@hookfleet/queue';
 import { workerConfigSchema } from '@hookfleet/worker';
 import { startStack, testEnvironment, type Stack } from './harness.js';
 
@@ -473,9 +485,12 @@ interface HpaObject extends K8sObject {
 /** The Kubernetes manifests as kustomize builds them: the base, and each overlay on top of it. */
 const K8S_BASE = `${K8S_DIR}/base`;
 const K8S_HPA = `${K8S_DIR}/overlays/hpa`;
-const K8S_BUILDS = [K8S_BASE, K8S_HPA] as const;
+const K8S_KEDA = `${K8S_DIR}/overlays/keda`;
+const K8S_BUILDS = [K8S_BASE, K8S_HPA, K8S_KEDA] as const;
 /** The Secret the builds leave out (the operator creates it): read beside every build. */
 const K8S_EXAMPLE_SECRET = `${K8S_DIR}/example/secret.yaml`;
+/** The Secret the KEDA overlay's TriggerAuthentication reads, also the operator's to create. */
+const K8S_EXAMPLE_KEDA_SECRET = `${K8S_DIR}/example/keda-redis-secret.yaml`;
 
 /** The objects `kubectl kustomize <dir>` prints, parsed. */
 const kustomizeBuilds = new Map<string, K8sObject[]>();
@@ -702,6 +717,28 @@ function expectBaseWithAutoscalers(overlay: string, addedKinds: string[]): void 
   }
   expect([...base.keys()], `${overlay} drops objects of the base`).toEqual([]);
 }
+
+interface KedaTrigger {
+  type: string;
+  metadata: Record<string, string>;
+  authenticationRef?: { name: string; kind?: string };
+}
+interface ScaledObjectObject extends AutoscalerObject {
+  spec: AutoscalerObject['spec'] & { maxReplicaCount?: number; triggers: KedaTrigger[] };
+}
+interface TriggerAuthenticationObject extends K8sObject {
+  spec: { secretTargetRef?: Array<{ parameter: string; name: string; key: string }> };
+}
+
+/** The build's QUEUE_PREFIX (the schema's default when its ConfigMap has none): the start of BullMQ's keys. */
+function queuePrefixOf(build: string): string {
+  const configMap = findConfigObject(build, 'ConfigMap', 'hookfleet-config');
+  const prefix = configMap && configEntries(configMap).QUEUE_PREFIX;
+  return typeof prefix === 'string' ? prefix : baseConfigSchema.shape.QUEUE_PREFIX.parse(undefined);
+}
+
+/** The Redis keys of a queue's waiting jobs: a list, and a sorted set for those with a priority. */
+const backlogKeys = (prefix: string, queue: string) => [`${prefix}:${queue}:wait`, `${prefix}:${queue}:prioritized`];
 
 interface Kustomization {
   resources?: string[];
@@ -1173,6 +1210,70 @@ describe(K8S_HPA, () => {
   });
 });
 
+describe(K8S_KEDA, () => {
+  it("is the base with a ScaledObject per queue on that queue's backlog, owning its workers' count", () => {
+    const prefix = queuePrefixOf(K8S_KEDA);
+    const workers = k8sWorkloads(K8S_KEDA).filter((workload) => resolveCommand(workload).target === 'worker');
+    const scaledObjects = k8sOfKind<ScaledObjectObject>(K8S_KEDA, 'ScaledObject').map(({ object }) => object);
+    expect(scaledObjects.map((object) => object.spec.scaleTargetRef.name).sort()).toEqual(
+      workers.map((worker) => worker.owner).sort(),
+    );
+    const authentications = k8sOfKind<TriggerAuthenticationObject>(K8S_KEDA, 'TriggerAuthentication');
+    for (const scaledObject of scaledObjects) {
+      const what = `ScaledObject ${scaledObject.metadata.name}`;
+      expect(scaledObject.apiVersion, what).toBe('keda.sh/v1alpha1');
+      expect(scaledObject.spec.scaleTargetRef, what).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment' });
+      const queue = workers.find((worker) => worker.owner === scaledObject.spec.scaleTargetRef.name)!.env
+        .WORKER_QUEUES!;
+      // At 0 workers, retries past their backoff stay in BullMQ's delayed set, which no trigger counts.
+      expect(scaledObject.spec.minReplicaCount ?? 0, what).toBeGreaterThanOrEqual(1);
+      expect(scaledObject.spec.maxReplicaCount ?? 100, what).toBeGreaterThanOrEqual(scaledObject.spec.minReplicaCount!);
+      const watched: string[] = [];
+      for (const trigger of scaledObject.spec.triggers) {
+        if (trigger.type === 'redis') {
+          watched.push(trigger.metadata.listName!);
+          expect(Number(trigger.metadata.listLength), `${what} listLength`).toBeGreaterThan(0);
+          const authentication = trigger.authenticationRef?.name;
+          expect(
+            authentications.map(({ object }) => object.metadata.name),
+            `${what}: its TriggerAuthentication`,
+          ).toContain(authentication);
+        } else if (trigger.type === 'prometheus') {
+          expect(trigger.metadata.query, what).toContain(`queue="${queue}"`);
+        } else {
+          throw new Error(`${what}: a ${trigger.type} trigger watches no queue`);
+        }
+      }
+      // Jobs with a priority (every planned task's) wait in the sorted set, the others in the list.
+      if (watched.length > 0) expect(watched.sort(), what).toEqual(backlogKeys(prefix, queue).sort());
+    }
+    const hpaTargets = k8sOfKind<HpaObject>(K8S_KEDA, 'HorizontalPodAutoscaler').map(
+      ({ object }) => object.spec.scaleTargetRef.name,
+    );
+    for (const worker of workers) expect(hpaTargets, `an HPA of ${worker.owner}`).not.toContain(worker.owner);
+    expectBaseWithAutoscalers(K8S_KEDA, ['HorizontalPodAutoscaler', 'ScaledObject', 'TriggerAuthentication']);
+  });
+
+  it('reads the Redis address (host:port) and password from the Secret the example shows', () => {
+    const example = loadYaml(K8S_EXAMPLE_KEDA_SECRET);
+    expect(example.problems).toEqual([]);
+    const secrets = example.documents as ConfigObject[];
+    const authentications = k8sOfKind<TriggerAuthenticationObject>(K8S_KEDA, 'TriggerAuthentication');
+    expect(authentications.length).toBeGreaterThan(0);
+    for (const { object } of authentications) {
+      const refs = object.spec.secretTargetRef ?? [];
+      expect(refs.map((ref) => ref.parameter).sort(), object.metadata.name).toEqual(['address', 'password']);
+      for (const ref of refs) {
+        const secret = secrets.find((candidate) => candidate.kind === 'Secret' && candidate.metadata.name === ref.name);
+        const value = secret && configEntries(secret)[ref.key];
+        expect(typeof value, `${K8S_EXAMPLE_KEDA_SECRET}: ${ref.name}/${ref.key}`).toBe('string');
+        // The scaler dials this as it is: a URL (REDIS_URL's form) would not connect.
+        if (ref.parameter === 'address') expect(value, `${ref.name}/${ref.key}`).toMatch(/^[^:/@]+:\d+$/);
+      }
+    }
+  });
+});
+
 /**
  * GETs the URL until it answers 200 or the time is up, and returns the last status: readiness answers
  * 503 until the app's Redis connection is up, which probes allow for by retrying.
@@ -1187,7 +1288,25 @@ async function statusOnceSettled(url: string, timeoutMs = 10_000): Promise<numbe
   }
 }
 
-describe('probe, healthcheck and scrape paths, on the real apps', () => {
+/** A key's length as KEDA's redis scaler reads it: by the key's type, a missing key counting 0. */
+async function kedaListLength(redis: Redis, key: string): Promise<number> {
+  const type = await redis.type(key);
+  switch (type) {
+    case 'list':
+    case 'none':
+      return redis.llen(key);
+    case 'zset':
+      return redis.zcard(key);
+    case 'set':
+      return redis.scard(key);
+    case 'hash':
+      return redis.hlen(key);
+    default:
+      throw new Error(`${key} is a ${type}, which KEDA's redis scaler cannot count`);
+  }
+}
+
+describe('probe, healthcheck and scrape paths, and the KEDA triggers, on the real apps and Redis', () => {
   let environment: TestEnvironment;
   let stack: Stack;
   /** An ingress with METRICS_PORT set, beside the stack's, which has none. */
@@ -1262,6 +1381,48 @@ describe('probe, healthcheck and scrape paths, on the real apps', () => {
       expect(status, what).toBe(200);
       expect(contentType, what).toMatch(/^text\/plain/);
       expect(body, what).toMatch(/^# TYPE \w+ (counter|gauge|histogram|summary)$/m);
+    }
+  });
+
+  it("KEDA's redis triggers count, between them, each job waiting in their queue once", async () => {
+    // A prefix of the test's own, under its Redis prefix: no worker takes these jobs, and cleanup drops them.
+    const prefix = `${environment.env.QUEUE_PREFIX}:keda`;
+    const connection = createRedisConnection(environment.env.REDIS_URL, 'producer');
+    await waitUntilReady(connection);
+    const queues = createEventQueues({
+      connection,
+      prefix,
+      retryPolicy: retryPolicyOf(parseConfig(baseConfigSchema, environment.env)),
+      logger: { warn: () => undefined } as unknown as Parameters<typeof createEventQueues>[0]['logger'],
+    });
+    try {
+      // As the ingress queues them: a planned task's job with its task type's priority, a job without tasks with none.
+      const events: EnqueueEvent[] = QUEUE_NAMES.flatMap((queue) => [
+        ...Object.values(TASK_TYPES)
+          .filter((task) => task.queue === queue)
+          .map((task) => ({ eventId: randomUUID(), queue, priority: task.priority })),
+        { eventId: randomUUID(), queue },
+      ]);
+      await enqueueEvents(queues, events);
+      const configPrefix = queuePrefixOf(K8S_KEDA);
+      const workers = k8sWorkloads(K8S_KEDA).filter((workload) => resolveCommand(workload).target === 'worker');
+      const scaledObjects = k8sOfKind<ScaledObjectObject>(K8S_KEDA, 'ScaledObject').map(({ object }) => object);
+      expect(scaledObjects.length).toBe(QUEUE_NAMES.length);
+      for (const scaledObject of scaledObjects) {
+        const queue = workers.find((worker) => worker.owner === scaledObject.spec.scaleTargetRef.name)!.env
+          .WORKER_QUEUES;
+        let counted = 0;
+        for (const trigger of scaledObject.spec.triggers.filter(({ type }) => type === 'redis')) {
+          const key = trigger.metadata.listName!;
+          expect(key.startsWith(`${configPrefix}:`), key).toBe(true);
+          counted += await kedaListLength(connection, `${prefix}:${key.slice(configPrefix.length + 1)}`);
+        }
+        const waiting = events.filter((event) => event.queue === queue).length;
+        expect(counted, `${scaledObject.metadata.name} (${queue})`).toBe(waiting);
+      }
+    } finally {
+      await closeEventQueues(queues);
+      connection.disconnect();
     }
   });
 });

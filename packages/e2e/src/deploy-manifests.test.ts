@@ -1,17 +1,32 @@
 // The deployment files (Dockerfile, .dockerignore, docker-compose.yml, k8s/) checked against the code
 // they run. No Docker engine or cluster runs here, so this checks what can be checked without one: that
-// they parse, run package scripts on files the build produces, set only env vars the apps read and with
-// values the apps accept, run one worker per queue, and probe ports and paths the real apps answer.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join, posix } from 'node:path';
+// they parse (k8s/ as `kubectl kustomize` builds the base and each overlay), run package scripts on files
+// the build produces, set only env vars the apps read and with values the apps accept, run one worker per
+// queue, and probe ports and paths the real apps answer.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
 import { parseAllDocuments } from 'yaml';
 import { adminConfigSchema } from '@hookfleet/admin';
 import { baseConfigSchema, parseConfig } from '@hookfleet/config';
 import type { TestEnvironment } from '@hookfleet/devkit';
-import { ingressConfigSchema } from '@hookfleet/ingress';
-import { QUEUE_NAMES } from '@hookfleet/queue';
+import { ingressConfigSchema, startIngress, type RunningIngress } from '@hookfleet/ingress';
+import {
+  QUEUE_NAMES,
+  TASK_TYPES,
+  closeEventQueues,
+  createEventQueues,
+  createRedisConnection,
+  enqueueEvents,
+  retryPolicyOf,
+  waitUntilReady,
+  type EnqueueEvent,
+} from '@hookfleet/queue';
 import { workerConfigSchema } from '@hookfleet/worker';
 import { startStack, testEnvironment, type Stack } from './harness.js';
 
@@ -40,7 +55,7 @@ const SCRIPT_BY_TARGET: Record<Target, string> = {
   migrate: 'migrate',
 };
 
-/** The manifests name each app by its port. */
+/** The ports the apps listen on by default, which the manifests keep (the ingress adds METRICS_PORT). */
 const APP_BY_PORT: Record<number, App> = { 3001: 'ingress', 3002: 'admin', 8088: 'worker' };
 
 /** The env names the migrate command reads: it has no schema, it reads process.env itself. */
@@ -60,6 +75,8 @@ const ENV_NAMES: Record<Target, ReadonlySet<string>> = {
 interface ParsedEnv {
   /** The port the app listens on with this env. */
   port?: number;
+  /** The ingress's METRICS_PORT: with it, /metrics and /health move there (the probes answer on both). */
+  metricsPort?: number;
   workerQueues?: string[];
   workerShutdownTimeoutMs?: number;
 }
@@ -67,8 +84,10 @@ interface ParsedEnv {
 /** Parses env exactly as the target's main.ts does; throws naming every bad key. */
 function parseTargetEnv(target: Target, env: Record<string, string>): ParsedEnv {
   switch (target) {
-    case 'ingress':
-      return { port: parseConfig(ingressConfigSchema, env).WEBHOOK_PORT };
+    case 'ingress': {
+      const config = parseConfig(ingressConfigSchema, env);
+      return { port: config.WEBHOOK_PORT, metricsPort: config.METRICS_PORT };
+    }
     case 'admin':
       return { port: parseConfig(adminConfigSchema, env).ADMIN_PORT };
     case 'worker': {
@@ -86,6 +105,12 @@ function parseTargetEnv(target: Target, env: Record<string, string>): ParsedEnv 
       return {};
   }
 }
+
+/** Every port the app listens on with this env. */
+const listeningPorts = (parsed: ParsedEnv) =>
+  [parsed.port, parsed.metricsPort].filter((port): port is number => port !== undefined);
+/** Where the app serves /metrics with this env. */
+const metricsPortOf = (parsed: ParsedEnv) => parsed.metricsPort ?? parsed.port;
 
 // ---------------------------------------------------------------------------------------------------
 // YAML files
@@ -256,6 +281,10 @@ interface Workload {
   ports: Array<{ what: string; port: number }>;
   /** HTTP probes and healthchecks. */
   probes: Array<{ what: string; kind: string; port: number; path: string }>;
+  /** The container ports Services send traffic to (Kubernetes only). */
+  servicePorts: number[];
+  /** Where the pod's annotations (prometheus.io/scrape, /port, /path) tell Prometheus to scrape it. */
+  scrapes: Array<{ what: string; port: number; path: string }>;
   /** The ConfigMaps and Secrets it reads env from, as "Kind/name". */
   configSources: string[];
   /** References to ConfigMaps, Secrets or their keys that no file defines (and that are not optional). */
@@ -382,6 +411,8 @@ function composeWorkloads(): Workload[] {
         env,
         ports: [...ports, ...probes],
         probes,
+        servicePorts: [],
+        scrapes: [],
         configSources: [],
         danglingReferences: [],
         // Docker's own default.
@@ -424,7 +455,7 @@ interface K8sContainer {
   resources?: { requests?: { cpu?: string } };
 }
 interface PodTemplate {
-  metadata?: { labels?: Record<string, string> };
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   spec: { containers: K8sContainer[]; terminationGracePeriodSeconds?: number; restartPolicy?: string };
 }
 interface K8sObject {
@@ -451,15 +482,59 @@ interface HpaObject extends K8sObject {
   };
 }
 
-function k8sObjects(): Array<{ file: string; object: K8sObject }> {
-  return allYamlFiles()
-    .filter((file) => file.path.startsWith(`${K8S_DIR}/`))
-    .flatMap((file) => file.documents.map((object) => ({ file: file.path, object: object as K8sObject })));
+/** The Kubernetes manifests as kustomize builds them: the base, and each overlay on top of it. */
+const K8S_BASE = `${K8S_DIR}/base`;
+const K8S_HPA = `${K8S_DIR}/overlays/hpa`;
+const K8S_KEDA = `${K8S_DIR}/overlays/keda`;
+const K8S_BUILDS = [K8S_BASE, K8S_HPA, K8S_KEDA] as const;
+/** The Secret the builds leave out (the operator creates it): read beside every build. */
+const K8S_EXAMPLE_SECRET = `${K8S_DIR}/example/secret.yaml`;
+/** The Secret the KEDA overlay's TriggerAuthentication reads, also the operator's to create. */
+const K8S_EXAMPLE_KEDA_SECRET = `${K8S_DIR}/example/keda-redis-secret.yaml`;
+
+/** The objects `kubectl kustomize <dir>` prints, parsed. */
+const kustomizeBuilds = new Map<string, K8sObject[]>();
+function kustomize(dir: string): K8sObject[] {
+  const cached = kustomizeBuilds.get(dir);
+  if (cached) return cached;
+  let output: string;
+  try {
+    output = execFileSync('kubectl', ['kustomize', resolve(REPO_ROOT, dir)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(
+        'kubectl is not on PATH: install kubectl (1.27 or later, which builds kustomizations itself) to check k8s/',
+      );
+    }
+    throw new Error(`kubectl kustomize ${dir} failed: ${(error as { stderr?: string }).stderr ?? String(error)}`);
+  }
+  const parsed = parseAllDocuments(output);
+  const problems = parsed.flatMap((document) => [...document.errors, ...document.warnings]);
+  if (problems.length > 0) throw new Error(`kubectl kustomize ${dir}: ${problems.map((p) => p.message).join('; ')}`);
+  const objects = parsed.map((document) => document.toJS() as K8sObject).filter(Boolean);
+  kustomizeBuilds.set(dir, objects);
+  return objects;
 }
 
-const k8sOfKind = <T extends K8sObject>(kind: string) =>
-  k8sObjects().filter(({ object }) => object.kind === kind) as Array<{ file: string; object: T }>;
-const podOwners = () => [...k8sOfKind<Workload8s>('Deployment'), ...k8sOfKind<Workload8s>('Job')];
+/** What a build puts in the cluster, plus the Secret the operator adds; `file` says where each comes from. */
+function k8sObjects(build: string): Array<{ file: string; object: K8sObject }> {
+  const secret = loadYaml(K8S_EXAMPLE_SECRET);
+  expect(secret.problems).toEqual([]);
+  return [
+    ...kustomize(build).map((object) => ({ file: build, object })),
+    ...secret.documents.map((object) => ({ file: K8S_EXAMPLE_SECRET, object: object as K8sObject })),
+  ];
+}
+
+const k8sOfKind = <T extends K8sObject>(build: string, kind: string) =>
+  k8sObjects(build).filter(({ object }) => object.kind === kind) as Array<{ file: string; object: T }>;
+const podOwners = (build: string) => [
+  ...k8sOfKind<Workload8s>(build, 'Deployment'),
+  ...k8sOfKind<Workload8s>(build, 'Job'),
+];
 
 /** A ConfigMap's or Secret's entries as env values (a Secret's `data` is base64). */
 function configEntries(object: ConfigObject): Record<string, unknown> {
@@ -469,17 +544,17 @@ function configEntries(object: ConfigObject): Record<string, unknown> {
   return { ...Object.fromEntries(decoded), ...object.stringData };
 }
 
-function findConfigObject(kind: 'ConfigMap' | 'Secret', name: string): ConfigObject | undefined {
-  return k8sOfKind<ConfigObject>(kind).find(({ object }) => object.metadata.name === name)?.object;
+function findConfigObject(build: string, kind: 'ConfigMap' | 'Secret', name: string): ConfigObject | undefined {
+  return k8sOfKind<ConfigObject>(build, kind).find(({ object }) => object.metadata.name === name)?.object;
 }
 
 const matchesSelector = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.entries(selector).every(([key, value]) => labels[key] === value);
 
-function k8sWorkloads(): Workload[] {
+function k8sWorkloads(build: string): Workload[] {
   const image = runtimeImage();
-  const services = k8sOfKind<ServiceObject>('Service');
-  return podOwners().flatMap(({ file, object }) =>
+  const services = k8sOfKind<ServiceObject>(build, 'Service');
+  return podOwners(build).flatMap(({ file, object }) =>
     object.spec.template.spec.containers.map((container): Workload => {
       const where = `${file} ${object.kind} ${object.metadata.name} container ${container.name}`;
       const env: Record<string, string> = {};
@@ -488,7 +563,7 @@ function k8sWorkloads(): Workload[] {
       /** The entries of a ConfigMap or Secret the container names; undefined for a missing optional one. */
       const entriesOf = (kind: 'ConfigMap' | 'Secret', ref: { name: string; optional?: boolean }) => {
         configSources.push(`${kind}/${ref.name}`);
-        const found = findConfigObject(kind, ref.name);
+        const found = findConfigObject(build, kind, ref.name);
         if (!found && !ref.optional) danglingReferences.push(`${where}: ${kind} ${ref.name}`);
         return found && configEntries(found);
       };
@@ -520,6 +595,19 @@ function k8sWorkloads(): Workload[] {
           ? [{ what: `${where} ${kind}`, kind, port: portNumber(httpGet.port, kind), path: httpGet.path ?? '/' }]
           : [];
       });
+      // Pod annotations name no container: with one container per pod, they are its.
+      const annotations = object.spec.template.metadata?.annotations ?? {};
+      const scrapes =
+        annotations['prometheus.io/scrape'] === 'true'
+          ? [
+              {
+                what: `${where} prometheus.io annotations`,
+                port: Number(annotations['prometheus.io/port']),
+                path: annotations['prometheus.io/path'] ?? '/metrics',
+              },
+            ]
+          : [];
+      if (scrapes.length > 0) expect(object.spec.template.spec.containers, `${where}: one container`).toHaveLength(1);
       const targetedBy = services
         .filter(({ object: service }) =>
           matchesSelector(service.spec.selector ?? {}, object.spec.template.metadata?.labels),
@@ -546,8 +634,11 @@ function k8sWorkloads(): Workload[] {
           ...(container.ports ?? []).map((port) => ({ what: `${where} containerPort`, port: port.containerPort })),
           ...probes,
           ...targetedBy,
+          ...scrapes,
         ],
         probes,
+        servicePorts: targetedBy.map((tied) => tied.port),
+        scrapes,
         configSources,
         danglingReferences,
         // Kubernetes' own default.
@@ -557,9 +648,113 @@ function k8sWorkloads(): Workload[] {
   );
 }
 
+interface AutoscalerObject extends K8sObject {
+  spec: {
+    scaleTargetRef: { apiVersion?: string; kind?: string; name: string };
+    /** An HPA's. */
+    minReplicas?: number;
+    /** A ScaledObject's. */
+    minReplicaCount?: number;
+  };
+}
+/** What sets a Deployment's replica count besides its manifest: HPAs, and KEDA's ScaledObjects (which make one). */
+const autoscalers = (build: string) => [
+  ...k8sOfKind<AutoscalerObject>(build, 'HorizontalPodAutoscaler'),
+  ...k8sOfKind<AutoscalerObject>(build, 'ScaledObject'),
+];
+
+/** The fewest pods a Deployment of the build runs: its count, or the floor of its autoscaler. */
+function fewestReplicas(build: string, deployment: Workload8s): number {
+  if (deployment.spec.replicas !== undefined) return deployment.spec.replicas;
+  const autoscaler = autoscalers(build).find(
+    ({ object }) => object.spec.scaleTargetRef.name === deployment.metadata.name,
+  );
+  if (!autoscaler)
+    throw new Error(`${build}: Deployment ${deployment.metadata.name} has neither replicas nor autoscaler`);
+  // The APIs' defaults: an HPA's minReplicas is 1, a ScaledObject's minReplicaCount 0.
+  const { kind, spec } = autoscaler.object;
+  return kind === 'HorizontalPodAutoscaler' ? (spec.minReplicas ?? 1) : (spec.minReplicaCount ?? 0);
+}
+
+interface PdbObject extends K8sObject {
+  spec: {
+    selector?: { matchLabels?: Record<string, string> };
+    minAvailable?: number | string;
+    maxUnavailable?: number | string;
+  };
+}
+
+/** How many of `pods` healthy pods the disruption controller lets go at once (percentages round up, as it does). */
+function allowedDisruptions(budget: PdbObject, pods: number): number {
+  const scaled = (value: number | string) =>
+    typeof value === 'number' ? value : Math.ceil((Number.parseFloat(value) / 100) * pods);
+  if (budget.spec.maxUnavailable !== undefined) return Math.min(pods, scaled(budget.spec.maxUnavailable));
+  return Math.max(0, pods - scaled(budget.spec.minAvailable ?? 0));
+}
+
+/**
+ * Checks that the overlay is the base plus objects of the given kinds, with the replica count taken out
+ * of the Deployments those scale and nothing else changed.
+ */
+function expectBaseWithAutoscalers(overlay: string, addedKinds: string[]): void {
+  const key = (object: K8sObject) => `${object.kind}/${object.metadata.name}`;
+  const base = new Map(kustomize(K8S_BASE).map((object) => [key(object), object]));
+  const scaled = new Set(autoscalers(overlay).map(({ object }) => `Deployment/${object.spec.scaleTargetRef.name}`));
+  for (const object of kustomize(overlay)) {
+    const original = base.get(key(object));
+    base.delete(key(object));
+    if (!original) {
+      expect(addedKinds, `${overlay} adds ${key(object)}`).toContain(object.kind);
+      continue;
+    }
+    if (!scaled.has(key(object))) {
+      expect(object, `${overlay} ${key(object)}`).toEqual(original);
+      continue;
+    }
+    const { replicas, ...rest } = (original as Workload8s).spec;
+    expect(replicas, `${K8S_BASE} ${key(object)} replicas`).toBeGreaterThanOrEqual(1);
+    expect(object, `${overlay} ${key(object)}: the base's, without replicas`).toEqual({ ...original, spec: rest });
+  }
+  expect([...base.keys()], `${overlay} drops objects of the base`).toEqual([]);
+}
+
+interface KedaTrigger {
+  type: string;
+  metadata: Record<string, string>;
+  authenticationRef?: { name: string; kind?: string };
+}
+interface ScaledObjectObject extends AutoscalerObject {
+  spec: AutoscalerObject['spec'] & { maxReplicaCount?: number; triggers: KedaTrigger[] };
+}
+interface TriggerAuthenticationObject extends K8sObject {
+  spec: { secretTargetRef?: Array<{ parameter: string; name: string; key: string }> };
+}
+
+/** The build's QUEUE_PREFIX (the schema's default when its ConfigMap has none): the start of BullMQ's keys. */
+function queuePrefixOf(build: string): string {
+  const configMap = findConfigObject(build, 'ConfigMap', 'hookfleet-config');
+  const prefix = configMap && configEntries(configMap).QUEUE_PREFIX;
+  return typeof prefix === 'string' ? prefix : baseConfigSchema.shape.QUEUE_PREFIX.parse(undefined);
+}
+
+/** The Redis keys of a queue's waiting jobs: a list, and a sorted set for those with a priority. */
+const backlogKeys = (prefix: string, queue: string) => [`${prefix}:${queue}:wait`, `${prefix}:${queue}:prioritized`];
+
+interface Kustomization {
+  resources?: string[];
+  components?: string[];
+  patches?: Array<{ path?: string; patch?: string }>;
+}
+
+/** The directories under k8s/ holding a kustomization.yaml (Kustomization or Component). */
+const kustomizationDirs = () =>
+  listK8sYamlFiles()
+    .filter((path) => posix.basename(path) === 'kustomization.yaml')
+    .map((path) => posix.dirname(path));
+
 const DEPLOYMENTS: Array<[string, () => Workload[]]> = [
   [COMPOSE_FILE, composeWorkloads],
-  [K8S_DIR, k8sWorkloads],
+  ...K8S_BUILDS.map((build): [string, () => Workload[]] => [build, () => k8sWorkloads(build)]),
 ];
 
 // ---------------------------------------------------------------------------------------------------
@@ -692,11 +887,8 @@ describe.each(DEPLOYMENTS)('%s', (name, workloads) => {
   it('ties each port to the app that listens on it, on the port its config gives', () => {
     for (const workload of workloads()) {
       const { target } = resolveCommand(workload);
-      const { port } = parseTargetEnv(target, workload.env);
-      for (const tied of workload.ports) {
-        expect(APP_BY_PORT[tied.port], tied.what).toBe(target);
-        expect(tied.port, tied.what).toBe(port);
-      }
+      const ports = listeningPorts(parseTargetEnv(target, workload.env));
+      for (const tied of workload.ports) expect(ports, tied.what).toContain(tied.port);
     }
   });
 
@@ -770,8 +962,74 @@ describe(COMPOSE_FILE, () => {
 });
 
 describe(K8S_DIR, () => {
+  it('lists in each kustomization only files and directories that exist, and every manifest in one', () => {
+    const listed = new Set<string>();
+    for (const dir of kustomizationDirs()) {
+      const kustomization = loadYaml(posix.join(dir, 'kustomization.yaml')).documents[0] as Kustomization;
+      const entries = [
+        ...(kustomization.resources ?? []),
+        ...(kustomization.components ?? []),
+        ...(kustomization.patches ?? []).flatMap((patch) => (patch.path ? [patch.path] : [])),
+      ];
+      expect(entries.length, dir).toBeGreaterThan(0);
+      for (const entry of entries) {
+        const path = posix.join(dir, entry);
+        const what = `${dir}/kustomization.yaml lists ${entry}`;
+        expect(existsSync(join(REPO_ROOT, path)), what).toBe(true);
+        if (!/\.ya?ml$/.test(entry)) {
+          expect(existsSync(join(REPO_ROOT, path, 'kustomization.yaml')), `${what}: no kustomization.yaml`).toBe(true);
+        }
+        listed.add(path);
+      }
+    }
+    // A manifest no kustomization lists is applied by nobody; example/ is for operators to copy.
+    const unlisted = listK8sYamlFiles().filter(
+      (path) =>
+        posix.basename(path) !== 'kustomization.yaml' && !path.startsWith(`${K8S_DIR}/example/`) && !listed.has(path),
+    );
+    expect(unlisted).toEqual([]);
+  });
+
+  it('builds the base and every overlay', () => {
+    const overlays = readdirSync(join(REPO_ROOT, K8S_DIR, 'overlays')).map((name) => `${K8S_DIR}/overlays/${name}`);
+    expect([K8S_BASE, ...overlays].sort()).toEqual([...K8S_BUILDS].sort());
+    for (const build of K8S_BUILDS) expect(kustomize(build).length, build).toBeGreaterThan(0);
+  });
+
+  it("puts the image an operator's kustomization names (images:) in every container", () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'hookfleet-kustomize-'));
+    try {
+      for (const build of K8S_BUILDS) {
+        const dir = join(scratch, posix.basename(build));
+        mkdirSync(dir);
+        writeFileSync(
+          join(dir, 'kustomization.yaml'),
+          [
+            'resources:',
+            `  - ${relative(dir, join(REPO_ROOT, build))}`,
+            'images:',
+            '  - name: hookfleet',
+            '    newName: registry.example.com/hookfleet',
+            "    newTag: '1.2.3'",
+          ].join('\n'),
+        );
+        const images = kustomize(dir)
+          .filter((object) => ['Deployment', 'Job'].includes(object.kind))
+          .flatMap((object) =>
+            (object as Workload8s).spec.template.spec.containers.map((container) => container.image),
+          );
+        expect(images.length, build).toBeGreaterThan(0);
+        expect(new Set(images), build).toEqual(new Set(['registry.example.com/hookfleet:1.2.3']));
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(K8S_BUILDS)('%s', (build) => {
   it('gives every app container liveness /health/live and readiness /health/ready', () => {
-    for (const workload of k8sWorkloads()) {
+    for (const workload of k8sWorkloads(build)) {
       if (resolveCommand(workload).target === 'migrate') continue;
       const paths = Object.fromEntries(workload.probes.map((probe) => [probe.kind, probe.path]));
       expect(paths, workload.where).toMatchObject({ livenessProbe: '/health/live', readinessProbe: '/health/ready' });
@@ -779,26 +1037,26 @@ describe(K8S_DIR, () => {
   });
 
   it('runs the migrations as a Job, and the apps as Deployments', () => {
-    for (const workload of k8sWorkloads()) {
+    for (const workload of k8sWorkloads(build)) {
       const expected = resolveCommand(workload).target === 'migrate' ? 'Job' : 'Deployment';
       expect(workload.ownerKind, workload.where).toBe(expected);
     }
-    for (const { file, object } of k8sOfKind<Workload8s>('Job')) {
+    for (const { file, object } of k8sOfKind<Workload8s>(build, 'Job')) {
       expect(['Never', 'OnFailure'], `${file} restartPolicy`).toContain(object.spec.template.spec.restartPolicy);
     }
   });
 
   it('takes env only from ConfigMaps, Secrets and keys that exist (or are marked optional)', () => {
-    expect(k8sWorkloads().flatMap((workload) => workload.danglingReferences)).toEqual([]);
+    expect(k8sWorkloads(build).flatMap((workload) => workload.danglingReferences)).toEqual([]);
   });
 
   it('keeps ConfigMap and Secret keys to the schemas of the apps that read them, as strings', () => {
     const readers = new Map<string, Set<Target>>();
-    for (const workload of k8sWorkloads()) {
+    for (const workload of k8sWorkloads(build)) {
       const { target } = resolveCommand(workload);
       for (const source of workload.configSources) readers.set(source, (readers.get(source) ?? new Set()).add(target));
     }
-    const configObjects = [...k8sOfKind<ConfigObject>('ConfigMap'), ...k8sOfKind<ConfigObject>('Secret')];
+    const configObjects = [...k8sOfKind<ConfigObject>(build, 'ConfigMap'), ...k8sOfKind<ConfigObject>(build, 'Secret')];
     expect(configObjects.map(({ object }) => object.kind).sort()).toEqual(['ConfigMap', 'Secret']);
     for (const { file, object } of configObjects) {
       const targets = [...(readers.get(`${object.kind}/${object.metadata.name}`) ?? [])];
@@ -811,7 +1069,7 @@ describe(K8S_DIR, () => {
         expect(typeof value, `${file}: ${key} must be a string`).toBe('string');
       }
     }
-    for (const { object } of podOwners()) {
+    for (const { object } of podOwners(build)) {
       for (const container of object.spec.template.spec.containers) {
         for (const variable of container.env ?? []) {
           if (!variable.valueFrom) expect(typeof variable.value, variable.name).toBe('string');
@@ -821,7 +1079,7 @@ describe(K8S_DIR, () => {
   });
 
   it("selects each Deployment's pods by its own labels, and each Service one Deployment's pods", () => {
-    const deployments = k8sOfKind<Workload8s>('Deployment');
+    const deployments = k8sOfKind<Workload8s>(build, 'Deployment');
     for (const { file, object } of deployments) {
       const selector = object.spec.selector?.matchLabels ?? {};
       expect(Object.keys(selector).length, file).toBeGreaterThan(0);
@@ -834,7 +1092,7 @@ describe(K8S_DIR, () => {
         ).toBe(false);
       }
     }
-    const services = k8sOfKind<ServiceObject>('Service');
+    const services = k8sOfKind<ServiceObject>(build, 'Service');
     expect(services.length).toBeGreaterThan(0);
     for (const { object: service } of services) {
       const selected = deployments.filter(({ object }) =>
@@ -844,28 +1102,173 @@ describe(K8S_DIR, () => {
     }
   });
 
-  it('scales ingress and every worker Deployment with a CPU HPA (autoscaling/v2) that owns the replica count', () => {
-    const deployments = k8sOfKind<Workload8s>('Deployment');
-    const hpas = k8sOfKind<HpaObject>('HorizontalPodAutoscaler');
-    const scaledTargets = k8sWorkloads()
+  it('gives each Deployment one PodDisruptionBudget, which lets a drain evict one of its pods at its fewest', () => {
+    const deployments = k8sOfKind<Workload8s>(build, 'Deployment').map(({ object }) => object);
+    const budgets = k8sOfKind<PdbObject>(build, 'PodDisruptionBudget').map(({ object }) => object);
+    const selects = (budget: PdbObject, deployment: Workload8s) =>
+      matchesSelector(budget.spec.selector?.matchLabels ?? {}, deployment.spec.template.metadata?.labels);
+    for (const budget of budgets) {
+      const what = `PodDisruptionBudget ${budget.metadata.name}`;
+      expect(budget.apiVersion, what).toBe('policy/v1');
+      expect(Object.keys(budget.spec.selector?.matchLabels ?? {}).length, what).toBeGreaterThan(0);
+      const selected = deployments.filter((deployment) => selects(budget, deployment));
+      expect(
+        selected.map((deployment) => deployment.metadata.name),
+        `${what} selects the pods of one Deployment`,
+      ).toHaveLength(1);
+    }
+    for (const deployment of deployments) {
+      const own = budgets.filter((budget) => selects(budget, deployment));
+      // The eviction API refuses to evict a pod that two budgets select.
+      expect(
+        own.map((budget) => budget.metadata.name),
+        `budgets of ${deployment.metadata.name}`,
+      ).toHaveLength(1);
+      // None allowed at its fewest pods (minAvailable 1 on a single pod) blocks every drain of their node.
+      const pods = Math.max(1, fewestReplicas(build, deployment));
+      const allowed = allowedDisruptions(own[0]!, pods);
+      expect(allowed, `${deployment.metadata.name} at ${pods} pods`).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('annotates the pods of every app for Prometheus with the port and path of its /metrics', () => {
+    for (const workload of k8sWorkloads(build)) {
+      const { target } = resolveCommand(workload);
+      if (target === 'migrate') continue;
+      const metricsPort = metricsPortOf(parseTargetEnv(target, workload.env));
+      expect(workload.scrapes, workload.where).toEqual([
+        expect.objectContaining({ port: metricsPort, path: '/metrics' }),
+      ]);
+    }
+  });
+
+  it("serves the ingress's /metrics and /health on METRICS_PORT, which its Services leave out", () => {
+    const ingress = k8sWorkloads(build).filter((workload) => resolveCommand(workload).target === 'ingress');
+    expect(ingress.length).toBeGreaterThan(0);
+    for (const workload of ingress) {
+      const { metricsPort } = parseTargetEnv('ingress', workload.env);
+      expect(metricsPort, `${workload.where}: METRICS_PORT`).toBeDefined();
+      expect(workload.servicePorts.length, `${workload.where}: Services`).toBeGreaterThan(0);
+      // The Services carry the deliveries (and are what gets exposed to the senders).
+      expect(workload.servicePorts, workload.where).not.toContain(metricsPort);
+    }
+  });
+
+  it("leaves each Deployment's replica count to one owner: the manifest, or one autoscaler", () => {
+    const deployments = k8sOfKind<Workload8s>(build, 'Deployment').map(({ object }) => object);
+    const autoscaled = autoscalers(build).map(({ object }) => {
+      const target = deployments.find((deployment) => deployment.metadata.name === object.spec.scaleTargetRef.name);
+      expect(target, `${object.kind} ${object.metadata.name} scales a Deployment of this build`).toBeDefined();
+      expect(object.spec.scaleTargetRef.kind ?? 'Deployment', object.metadata.name).toBe('Deployment');
+      return object.spec.scaleTargetRef.name;
+    });
+    for (const deployment of deployments) {
+      const owners = autoscaled.filter((name) => name === deployment.metadata.name).length;
+      expect(owners, `autoscalers of ${deployment.metadata.name}`).toBeLessThanOrEqual(1);
+      // With an autoscaler, a count in the manifest would put the autoscaler's count back on every apply.
+      if (owners === 1) expect(deployment.spec.replicas, deployment.metadata.name).toBeUndefined();
+      else expect(deployment.spec.replicas, deployment.metadata.name).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
+
+describe(K8S_BASE, () => {
+  it('has no autoscaler, and sets the replica count of every Deployment', () => {
+    expect(autoscalers(K8S_BASE)).toEqual([]);
+    const deployments = k8sOfKind<Workload8s>(K8S_BASE, 'Deployment');
+    expect(deployments.length).toBeGreaterThan(0);
+    for (const { object } of deployments) expect(object.spec.replicas, object.metadata.name).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe(K8S_HPA, () => {
+  it('is the base with a CPU HPA (autoscaling/v2) for ingress and each worker, owning the replica count', () => {
+    const hpas = k8sOfKind<HpaObject>(K8S_HPA, 'HorizontalPodAutoscaler');
+    expect(autoscalers(K8S_HPA).length).toBe(hpas.length);
+    const scaledTargets = k8sWorkloads(K8S_HPA)
       .filter((workload) => ['ingress', 'worker'].includes(resolveCommand(workload).target))
       .map((workload) => workload.owner)
       .sort();
     expect(hpas.map(({ object }) => object.spec.scaleTargetRef.name).sort()).toEqual(scaledTargets);
-    for (const { file, object: hpa } of hpas) {
-      expect(hpa.apiVersion, file).toBe('autoscaling/v2');
-      expect(hpa.spec.scaleTargetRef, file).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment' });
-      expect(hpa.spec.metrics, file).toContainEqual(
+    const deployments = k8sOfKind<Workload8s>(K8S_HPA, 'Deployment');
+    for (const { object: hpa } of hpas) {
+      const what = `HPA ${hpa.metadata.name}`;
+      expect(hpa.apiVersion, what).toBe('autoscaling/v2');
+      expect(hpa.spec.scaleTargetRef, what).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment' });
+      expect(hpa.spec.metrics, what).toContainEqual(
         expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu' }) }),
       );
-      expect(hpa.spec.minReplicas ?? 1, file).toBeGreaterThanOrEqual(1);
-      expect(hpa.spec.maxReplicas, file).toBeGreaterThanOrEqual(hpa.spec.minReplicas ?? 1);
+      expect(hpa.spec.minReplicas ?? 1, what).toBeGreaterThanOrEqual(1);
+      expect(hpa.spec.maxReplicas, what).toBeGreaterThanOrEqual(hpa.spec.minReplicas ?? 1);
       const target = deployments.find(({ object }) => object.metadata.name === hpa.spec.scaleTargetRef.name)!;
-      // A replica count in the manifest would reset the HPA's on every apply.
-      expect(target.object.spec.replicas, `${target.object.metadata.name} replicas`).toBeUndefined();
       // CPU utilisation is measured against the request: without one the HPA cannot act.
       for (const container of target.object.spec.template.spec.containers) {
         expect(container.resources?.requests?.cpu, `${target.object.metadata.name}/${container.name}`).toBeTruthy();
+      }
+    }
+    expectBaseWithAutoscalers(K8S_HPA, ['HorizontalPodAutoscaler']);
+  });
+});
+
+describe(K8S_KEDA, () => {
+  it("is the base with a ScaledObject per queue on that queue's backlog, owning its workers' count", () => {
+    const prefix = queuePrefixOf(K8S_KEDA);
+    const workers = k8sWorkloads(K8S_KEDA).filter((workload) => resolveCommand(workload).target === 'worker');
+    const scaledObjects = k8sOfKind<ScaledObjectObject>(K8S_KEDA, 'ScaledObject').map(({ object }) => object);
+    expect(scaledObjects.map((object) => object.spec.scaleTargetRef.name).sort()).toEqual(
+      workers.map((worker) => worker.owner).sort(),
+    );
+    const authentications = k8sOfKind<TriggerAuthenticationObject>(K8S_KEDA, 'TriggerAuthentication');
+    for (const scaledObject of scaledObjects) {
+      const what = `ScaledObject ${scaledObject.metadata.name}`;
+      expect(scaledObject.apiVersion, what).toBe('keda.sh/v1alpha1');
+      expect(scaledObject.spec.scaleTargetRef, what).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment' });
+      const queue = workers.find((worker) => worker.owner === scaledObject.spec.scaleTargetRef.name)!.env
+        .WORKER_QUEUES!;
+      // At 0 workers, retries past their backoff stay in BullMQ's delayed set, which no trigger counts.
+      expect(scaledObject.spec.minReplicaCount ?? 0, what).toBeGreaterThanOrEqual(1);
+      expect(scaledObject.spec.maxReplicaCount ?? 100, what).toBeGreaterThanOrEqual(scaledObject.spec.minReplicaCount!);
+      const watched: string[] = [];
+      for (const trigger of scaledObject.spec.triggers) {
+        if (trigger.type === 'redis') {
+          watched.push(trigger.metadata.listName!);
+          expect(Number(trigger.metadata.listLength), `${what} listLength`).toBeGreaterThan(0);
+          const authentication = trigger.authenticationRef?.name;
+          expect(
+            authentications.map(({ object }) => object.metadata.name),
+            `${what}: its TriggerAuthentication`,
+          ).toContain(authentication);
+        } else if (trigger.type === 'prometheus') {
+          expect(trigger.metadata.query, what).toContain(`queue="${queue}"`);
+        } else {
+          throw new Error(`${what}: a ${trigger.type} trigger watches no queue`);
+        }
+      }
+      // Jobs with a priority (every planned task's) wait in the sorted set, the others in the list.
+      if (watched.length > 0) expect(watched.sort(), what).toEqual(backlogKeys(prefix, queue).sort());
+    }
+    const hpaTargets = k8sOfKind<HpaObject>(K8S_KEDA, 'HorizontalPodAutoscaler').map(
+      ({ object }) => object.spec.scaleTargetRef.name,
+    );
+    for (const worker of workers) expect(hpaTargets, `an HPA of ${worker.owner}`).not.toContain(worker.owner);
+    expectBaseWithAutoscalers(K8S_KEDA, ['HorizontalPodAutoscaler', 'ScaledObject', 'TriggerAuthentication']);
+  });
+
+  it('reads the Redis address (host:port) and password from the Secret the example shows', () => {
+    const example = loadYaml(K8S_EXAMPLE_KEDA_SECRET);
+    expect(example.problems).toEqual([]);
+    const secrets = example.documents as ConfigObject[];
+    const authentications = k8sOfKind<TriggerAuthenticationObject>(K8S_KEDA, 'TriggerAuthentication');
+    expect(authentications.length).toBeGreaterThan(0);
+    for (const { object } of authentications) {
+      const refs = object.spec.secretTargetRef ?? [];
+      expect(refs.map((ref) => ref.parameter).sort(), object.metadata.name).toEqual(['address', 'password']);
+      for (const ref of refs) {
+        const secret = secrets.find((candidate) => candidate.kind === 'Secret' && candidate.metadata.name === ref.name);
+        const value = secret && configEntries(secret)[ref.key];
+        expect(typeof value, `${K8S_EXAMPLE_KEDA_SECRET}: ${ref.name}/${ref.key}`).toBe('string');
+        // The scaler dials this as it is: a URL (REDIS_URL's form) would not connect.
+        if (ref.parameter === 'address') expect(value, `${ref.name}/${ref.key}`).toMatch(/^[^:/@]+:\d+$/);
       }
     }
   });
@@ -885,35 +1288,141 @@ async function statusOnceSettled(url: string, timeoutMs = 10_000): Promise<numbe
   }
 }
 
-describe('probe and healthcheck paths, on the real apps', () => {
+/** A key's length as KEDA's redis scaler reads it: by the key's type, a missing key counting 0. */
+async function kedaListLength(redis: Redis, key: string): Promise<number> {
+  const type = await redis.type(key);
+  switch (type) {
+    case 'list':
+    case 'none':
+      return redis.llen(key);
+    case 'zset':
+      return redis.zcard(key);
+    case 'set':
+      return redis.scard(key);
+    case 'hash':
+      return redis.hlen(key);
+    default:
+      throw new Error(`${key} is a ${type}, which KEDA's redis scaler cannot count`);
+  }
+}
+
+describe('probe, healthcheck and scrape paths, and the KEDA triggers, on the real apps and Redis', () => {
   let environment: TestEnvironment;
   let stack: Stack;
+  /** An ingress with METRICS_PORT set, beside the stack's, which has none. */
+  let splitIngress: RunningIngress;
 
   beforeAll(async () => {
     environment = await testEnvironment();
     stack = await startStack(environment.env);
+    splitIngress = await startIngress(
+      parseConfig(ingressConfigSchema, {
+        ...environment.env,
+        WEBHOOK_PORT: '0',
+        WEBHOOK_HOST: '127.0.0.1',
+        METRICS_PORT: '0',
+      }),
+    );
   });
 
   afterAll(async () => {
+    await splitIngress?.stop();
     await stack?.stop();
     await environment?.cleanup();
   });
 
-  it('answer 200 on the app their port names', async () => {
-    const baseUrl: Record<App, string> = {
-      ingress: stack.ingress.url,
-      admin: stack.admin.url,
-      worker: stack.worker.healthUrl,
-    };
-    const probes = DEPLOYMENTS.flatMap(([, workloads]) => workloads()).flatMap((workload) => workload.probes);
+  /** The running app, configured as the workload is, that answers on the workload's port. */
+  function urlOf(workload: Workload, port: number): string {
+    const { target } = resolveCommand(workload);
+    const parsed = parseTargetEnv(target, workload.env);
+    expect(listeningPorts(parsed), `${workload.where}: port ${port}`).toContain(port);
+    switch (target) {
+      case 'ingress':
+        if (parsed.metricsPort === undefined) return stack.ingress.url;
+        return port === parsed.metricsPort ? splitIngress.metricsUrl : splitIngress.url;
+      case 'admin':
+        return stack.admin.url;
+      case 'worker':
+        return stack.worker.healthUrl;
+      case 'migrate':
+        throw new Error(`${workload.where}: the migrate command listens on no port`);
+    }
+  }
+
+  const allWorkloads = () => DEPLOYMENTS.flatMap(([, workloads]) => workloads());
+
+  it('probes and healthchecks answer 200 on the app and port they name', async () => {
+    const probes = allWorkloads().flatMap((workload) => workload.probes.map((probe) => ({ workload, probe })));
     expect(probes.length).toBeGreaterThan(0);
     const checked = new Map<string, number>();
-    for (const probe of probes) {
-      const app = APP_BY_PORT[probe.port];
-      expect(app, `${probe.what}: port ${probe.port} is no app's`).toBeDefined();
-      const url = `${baseUrl[app!]}${probe.path}`;
+    for (const { workload, probe } of probes) {
+      const url = `${urlOf(workload, probe.port)}${probe.path}`;
       if (!checked.has(url)) checked.set(url, await statusOnceSettled(url));
-      expect(checked.get(url), `${probe.what}: GET ${probe.path} on ${app}`).toBe(200);
+      expect(checked.get(url), `${probe.what}: GET ${probe.path} on port ${probe.port}`).toBe(200);
+    }
+  });
+
+  it('scrape annotations lead to Prometheus metrics on the app and port they name', async () => {
+    const scrapes = allWorkloads().flatMap((workload) => workload.scrapes.map((scrape) => ({ workload, scrape })));
+    expect(scrapes.length).toBeGreaterThan(0);
+    const checked = new Map<string, { status: number; contentType: string | null; body: string }>();
+    for (const { workload, scrape } of scrapes) {
+      const url = `${urlOf(workload, scrape.port)}${scrape.path}`;
+      if (!checked.has(url)) {
+        const response = await fetch(url);
+        checked.set(url, {
+          status: response.status,
+          contentType: response.headers.get('content-type'),
+          body: await response.text(),
+        });
+      }
+      const { status, contentType, body } = checked.get(url)!;
+      const what = `${scrape.what}: GET ${scrape.path} on port ${scrape.port}`;
+      expect(status, what).toBe(200);
+      expect(contentType, what).toMatch(/^text\/plain/);
+      expect(body, what).toMatch(/^# TYPE \w+ (counter|gauge|histogram|summary)$/m);
+    }
+  });
+
+  it("KEDA's redis triggers count, between them, each job waiting in their queue once", async () => {
+    // A prefix of the test's own, under its Redis prefix: no worker takes these jobs, and cleanup drops them.
+    const prefix = `${environment.env.QUEUE_PREFIX}:keda`;
+    const connection = createRedisConnection(environment.env.REDIS_URL, 'producer');
+    await waitUntilReady(connection);
+    const queues = createEventQueues({
+      connection,
+      prefix,
+      retryPolicy: retryPolicyOf(parseConfig(baseConfigSchema, environment.env)),
+      logger: { warn: () => undefined } as unknown as Parameters<typeof createEventQueues>[0]['logger'],
+    });
+    try {
+      // As the ingress queues them: a planned task's job with its task type's priority, a job without tasks with none.
+      const events: EnqueueEvent[] = QUEUE_NAMES.flatMap((queue) => [
+        ...Object.values(TASK_TYPES)
+          .filter((task) => task.queue === queue)
+          .map((task) => ({ eventId: randomUUID(), queue, priority: task.priority })),
+        { eventId: randomUUID(), queue },
+      ]);
+      await enqueueEvents(queues, events);
+      const configPrefix = queuePrefixOf(K8S_KEDA);
+      const workers = k8sWorkloads(K8S_KEDA).filter((workload) => resolveCommand(workload).target === 'worker');
+      const scaledObjects = k8sOfKind<ScaledObjectObject>(K8S_KEDA, 'ScaledObject').map(({ object }) => object);
+      expect(scaledObjects.length).toBe(QUEUE_NAMES.length);
+      for (const scaledObject of scaledObjects) {
+        const queue = workers.find((worker) => worker.owner === scaledObject.spec.scaleTargetRef.name)!.env
+          .WORKER_QUEUES;
+        let counted = 0;
+        for (const trigger of scaledObject.spec.triggers.filter(({ type }) => type === 'redis')) {
+          const key = trigger.metadata.listName!;
+          expect(key.startsWith(`${configPrefix}:`), key).toBe(true);
+          counted += await kedaListLength(connection, `${prefix}:${key.slice(configPrefix.length + 1)}`);
+        }
+        const waiting = events.filter((event) => event.queue === queue).length;
+        expect(counted, `${scaledObject.metadata.name} (${queue})`).toBe(waiting);
+      }
+    } finally {
+      await closeEventQueues(queues);
+      connection.disconnect();
     }
   });
 });

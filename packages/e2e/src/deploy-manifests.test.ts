@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { adminConfigSchema } from '@hookfleet/admin';
 import { baseConfigSchema, parseConfig } from '@hookfleet/config';
 import type { TestEnvironment } from '@hookfleet/devkit';
@@ -14,6 +14,7 @@ import { ingressConfigSchema } from '@hookfleet/ingress';
 import { QUEUE_NAMES } from '@hookfleet/queue';
 import { workerConfigSchema } from '@hookfleet/worker';
 import { startStack, testEnvironment, type Stack } from './harness.js';
+import { ALERTS_FILE, DASHBOARD_FILE, PROMETHEUS_FILE, prometheusConfig, scrapeTargets } from './monitoring-assets.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const readRepoFile = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
@@ -333,6 +334,9 @@ interface ComposeService {
   healthcheck?: { test?: string | string[] };
   depends_on?: string[] | Record<string, { condition?: string }>;
   stop_grace_period?: string;
+  profiles?: string[];
+  expose?: Array<string | number>;
+  volumes?: Array<string | { type?: string; source?: string; target: string }>;
 }
 
 function composeServices(): Record<string, ComposeService> {
@@ -350,6 +354,32 @@ function composeEnvironment(service: ComposeService): Record<string, string> {
 
 /** Services built from this repository, i.e. run on the Hookfleet image. */
 const isHookfleetService = (service: ComposeService) => service.build !== undefined;
+
+/**
+ * The services that run public images: the stores every process needs, and Prometheus and Grafana, which
+ * only `docker compose --profile monitoring up` starts.
+ */
+const THIRD_PARTY_SERVICES: Record<string, { image: RegExp; profiles?: string[] }> = {
+  postgres: { image: /^postgres:15(\.|-|$)/ },
+  redis: { image: /^redis:7(\.|-|$)/ },
+  prometheus: { image: /^prom\/prometheus:v3\./, profiles: ['monitoring'] },
+  grafana: { image: /^grafana\/grafana:\d/, profiles: ['monitoring'] },
+};
+
+/** The file or folder of this repository a bind mount shows at `containerPath` in the service, if one does. */
+function mountedRepoPath(service: ComposeService, containerPath: string): string | undefined {
+  for (const volume of service.volumes ?? []) {
+    const [source, target] =
+      typeof volume === 'string'
+        ? volume.split(':')
+        : [volume.type === 'bind' ? volume.source : undefined, volume.target];
+    if (!source?.startsWith('.') || !target) continue;
+    if (containerPath === target || containerPath.startsWith(`${target}/`)) {
+      return posix.join(source, posix.relative(target, containerPath));
+    }
+  }
+  return undefined;
+}
 
 function composeWorkloads(): Workload[] {
   const image = runtimeImage();
@@ -721,16 +751,77 @@ describe('the config schemas', () => {
 });
 
 describe(COMPOSE_FILE, () => {
-  it('runs postgres:15 and redis:7 with healthchecks beside the services built here', () => {
+  it('runs postgres:15, redis:7, and Prometheus and Grafana under the monitoring profile, with healthchecks, beside the services built here', () => {
     const services = composeServices();
-    const backing = Object.entries(services).filter(([, service]) => !isHookfleetService(service));
-    expect(Object.fromEntries(backing.map(([name, service]) => [name, service.image?.split(':')[0]]))).toEqual({
-      postgres: 'postgres',
-      redis: 'redis',
-    });
-    expect(services.postgres!.image).toMatch(/^postgres:15(\.|-|$)/);
-    expect(services.redis!.image).toMatch(/^redis:7(\.|-|$)/);
-    for (const [name, service] of backing) expect([service.healthcheck?.test].flat().length, name).toBeGreaterThan(1);
+    const thirdParty = Object.entries(services).filter(([, service]) => !isHookfleetService(service));
+    expect(thirdParty.map(([name]) => name).sort()).toEqual(Object.keys(THIRD_PARTY_SERVICES).sort());
+    for (const [name, service] of thirdParty) {
+      const expected = THIRD_PARTY_SERVICES[name]!;
+      expect(service.image, name).toMatch(expected.image);
+      expect(service.profiles, name).toEqual(expected.profiles);
+      expect([service.healthcheck?.test].flat().length, name).toBeGreaterThan(1);
+    }
+    // A plain `docker compose up` starts all of Hookfleet.
+    for (const workload of composeWorkloads())
+      expect(services[workload.owner]!.profiles, workload.where).toBeUndefined();
+  });
+
+  it("has Prometheus scrape every app's processes on the port its /metrics is served on, the ingress's unpublished", () => {
+    const targets = scrapeTargets();
+    const apps = composeWorkloads().filter((workload) => resolveCommand(workload).target !== 'migrate');
+    for (const workload of apps) {
+      const { target } = resolveCommand(workload);
+      const { port } = parseTargetEnv(target, workload.env);
+      const metricsPort = target === 'ingress' ? parseConfig(ingressConfigSchema, workload.env).METRICS_PORT : port;
+      expect(
+        targets.filter((candidate) => candidate.host === workload.owner),
+        workload.where,
+      ).toEqual([{ job: `hookfleet-${target}`, host: workload.owner, port: metricsPort }]);
+      if (metricsPort !== port) {
+        // Served apart from the public port: reachable by Prometheus inside the network, not published.
+        expect(
+          workload.ports.map((tied) => tied.port),
+          workload.where,
+        ).not.toContain(metricsPort);
+        expect((composeServices()[workload.owner]!.expose ?? []).map(Number), workload.where).toContain(metricsPort);
+      }
+    }
+    expect(targets.map((candidate) => candidate.host).sort()).toEqual(apps.map((workload) => workload.owner).sort());
+  });
+
+  it('mounts ops/ where Prometheus and Grafana read their configuration, rules, datasource and dashboard', () => {
+    const { prometheus, grafana } = composeServices();
+    const readMounted = (service: ComposeService, containerPath: string) => {
+      const path = mountedRepoPath(service, containerPath);
+      expect(path, `${containerPath} is mounted from the repository`).toBeDefined();
+      expect(existsSync(join(REPO_ROOT, path!)), `${path} exists`).toBe(true);
+      return path!;
+    };
+
+    const configFile = [prometheus!.command ?? []]
+      .flat()
+      .find((argument) => argument.startsWith('--config.file='))
+      ?.split('=')[1];
+    expect(readMounted(prometheus!, configFile!)).toBe(PROMETHEUS_FILE);
+    for (const rules of prometheusConfig().rule_files ?? []) expect(readMounted(prometheus!, rules)).toBe(ALERTS_FILE);
+
+    const provisioningFiles = (kind: string) => {
+      const dir = readMounted(grafana!, `/etc/grafana/provisioning/${kind}`);
+      return readdirSync(join(REPO_ROOT, dir)).map((file) => parse(readRepoFile(posix.join(dir, file))) as unknown);
+    };
+    const datasources = provisioningFiles('datasources').flatMap(
+      (file) => (file as { datasources: Array<{ type: string; url: string }> }).datasources,
+    );
+    const prometheusUrls = datasources.filter((source) => source.type === 'prometheus').map((source) => source.url);
+    // Prometheus listens on 9090 in its image; compose names it by its service.
+    expect(prometheusUrls).toEqual(['http://prometheus:9090']);
+    const dashboardDirs = provisioningFiles('dashboards').flatMap((file) =>
+      (file as { providers: Array<{ options: { path: string } }> }).providers.map((provider) =>
+        readMounted(grafana!, provider.options.path),
+      ),
+    );
+    expect(dashboardDirs.map((dir) => posix.join(dir, posix.basename(DASHBOARD_FILE)))).toContain(DASHBOARD_FILE);
+    expect(composeDependencies(grafana!)).toEqual({ prometheus: 'service_healthy' });
   });
 
   it('starts the apps after the migration completed, and each process after the stores it uses are healthy', () => {

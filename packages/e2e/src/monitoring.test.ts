@@ -2,8 +2,12 @@
 // only by failing quietly: queries that do not parse, rules without severity or text, alerts on jobs that
 // are not scraped, panels off the datasource variable or on top of each other. Whether the queries name
 // metrics and labels the apps export is monitoring.int.test.ts's part, against the running apps.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createMetrics } from '@hookfleet/observability';
 import {
+  REPO_ROOT,
   alertGroups,
   alertQueries,
   alertRules,
@@ -118,6 +122,56 @@ describe('hookfleet.json', () => {
           taken.set(cell, panel.title);
         }
       }
+    }
+  });
+});
+
+describe("README's metric table", () => {
+  const TABLE_HEADER = '| metric | exported | labels | set by |';
+
+  function readmeRows() {
+    const lines = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').split('\n');
+    const start = lines.findIndex((line) => line.startsWith(TABLE_HEADER));
+    expect(start, TABLE_HEADER).toBeGreaterThan(-1);
+    const rows: string[] = [];
+    for (const line of lines.slice(start + 2)) {
+      if (!line.startsWith('|')) break;
+      rows.push(line);
+    }
+    return rows.map((row) => {
+      const [name = '', exported = '', labels = '', , what = ''] = row
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim());
+      const names = (cell: string) => [...cell.matchAll(/`([a-z_:][a-z0-9_:]*)`/g)].map((match) => match[1]!);
+      return { name: names(name)[0] ?? name, exported, labels: names(labels), mentioned: names(what) };
+    });
+  }
+
+  it('lists every metric Hookfleet declares, as exported, with its labels; the others with a registered replacement', () => {
+    const metrics = createMetrics('readme');
+    const own = Object.values(metrics)
+      .filter((value) => value !== metrics.registry)
+      .map((metric) => metric as unknown as { name: string; labelNames: readonly string[] });
+    const registered = new Set(metrics.registry.getMetricsAsArray().map((metric) => metric.name));
+    // A histogram's series (x_bucket, x_sum, x_count) are queried by the names of its family.
+    const isRegistered = (name: string) =>
+      registered.has(name.replace(/_(bucket|sum|count)$/, '')) || registered.has(name);
+    const rows = readmeRows();
+
+    const exported = rows.filter((row) => row.exported === 'yes');
+    expect(exported.map((row) => row.name).sort()).toEqual(own.map((metric) => metric.name).sort());
+    for (const metric of own) {
+      const row = exported.find((candidate) => candidate.name === metric.name)!;
+      expect(row.labels, metric.name).toEqual([...metric.labelNames]);
+    }
+
+    const notExported = rows.filter((row) => row.exported !== 'yes');
+    expect(notExported.length).toBeGreaterThan(0);
+    for (const row of notExported) {
+      expect(row.exported, row.name).toBe('no');
+      expect(isRegistered(row.name), `${row.name} is registered`).toBe(false);
+      expect(row.mentioned.filter(isRegistered).length, `${row.name}: what to query instead`).toBeGreaterThan(0);
     }
   });
 });

@@ -9,7 +9,7 @@ export function createMetrics(service: string) {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  return {
+  const metrics = {
     registry,
     httpRequestDuration: new Histogram({
       name: 'http_request_duration_seconds',
@@ -238,6 +238,10 @@ export function createMetrics(service: string) {
       registers,
     }),
   };
+  // prom-client starts an unlabelled gauge at 0; a rate limit read as 0 before GitHub ever answered would
+  // look exhausted (and page), so this one has no sample until the first answer sets it.
+  metrics.githubApiRateLimitRemaining.remove();
+  return metrics;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -2,6 +2,7 @@ export { createLogger, type Logger } from './logger.js';
 export { createMetrics, type Metrics } from './metrics.js';
 export { describeError, type ErrorDescription } from './describe-error.js';
 export {
+  activeContext,
   activeTraceIds,
   contextFromCarrier,
   failSpan,
@@ -10,9 +11,11 @@ export {
   startTracing,
   traceCarrier,
   tracerOf,
+  tracingEnabled,
   SpanKind,
   type Span,
   type TraceCarrier,
+  type TraceContext,
   type Tracer,
   type Tracing,
   type TracingOptions,

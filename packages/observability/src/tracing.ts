@@ -66,6 +66,11 @@ export function otlpTracesUrl(endpoint: string): string {
   return new URL('v1/traces', endpoint.endsWith('/') ? endpoint : `${endpoint}/`).href;
 }
 
+/** Whether spans are being exported; code on a hot path checks it to do no tracing work at all when off. */
+export function tracingEnabled(): boolean {
+  return registration !== null;
+}
+
 export function startTracing(options: TracingOptions): Tracing {
   if (!options.endpoint) return DISABLED;
   if (registration) {
@@ -119,10 +124,20 @@ function handleOf(current: Registration): Tracing {
   };
 }
 
-/** The active trace context as headers, or undefined when there is none to carry (tracing off). */
-export function traceCarrier(from: Context = context.active()): TraceCarrier | undefined {
+/** A trace context: where the active span is kept, and what a span's parent is taken from. */
+export type TraceContext = Context;
+
+export function activeContext(): TraceContext {
+  return context.active();
+}
+
+/**
+ * A context (by default the active one), or a span's own, as headers; undefined when there is none to carry
+ * (tracing off).
+ */
+export function traceCarrier(from: Context | Span = context.active()): TraceCarrier | undefined {
   const carrier: Partial<TraceCarrier> = {};
-  propagation.inject(from, carrier);
+  propagation.inject('spanContext' in from ? trace.setSpan(ROOT_CONTEXT, from) : from, carrier);
   return carrier.traceparent ? (carrier as TraceCarrier) : undefined;
 }
 

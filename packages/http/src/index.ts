@@ -3,3 +3,4 @@ export { bindRequestLog, requestContext, correlationIdOf, requestLoggerOf } from
 export { healthRoutes, type HealthCheck } from './health.js';
 export { createBaseApp, listen, type ConnectionLimits, type RunningServer } from './server.js';
 export { runUntilSignal } from './run-until-signal.js';
+export { requestSpan } from './request-span.js';

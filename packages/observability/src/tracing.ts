@@ -6,6 +6,7 @@
 // first (its service name labels the resource; each app's spans still name their app as the tracer's
 // scope) and the provider is shut down, flushed, when the last app that started it stops.
 import {
+  INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
@@ -14,6 +15,7 @@ import {
   trace,
   type Context,
   type Span,
+  type Attributes,
   type SpanOptions,
   type Tracer,
 } from '@opentelemetry/api';
@@ -25,7 +27,7 @@ import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
 
-export { SpanKind, type Span, type Tracer };
+export { SpanKind, SpanStatusCode, type Span, type Tracer };
 
 /** A trace context as W3C Trace Context headers carry it; what an event job carries from its delivery. */
 export interface TraceCarrier {
@@ -49,6 +51,9 @@ export interface TracingOptions {
   /** How long ended spans wait to be exported together (the batch processor's delay). */
   exportDelayMs?: number;
 }
+
+/** What inSpan hands its work while tracing is off: a span that records nothing. */
+const NO_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 const DISABLED: Tracing = { enabled: false, flush: async () => {}, shutdown: async () => {} };
 
@@ -153,6 +158,21 @@ export function activeTraceIds(from: Context = context.active()): { traceId: str
   return { traceId: spanContext.traceId, spanId: spanContext.spanId };
 }
 
+/** Runs `work` with `span` active (a child of `parent`'s trace), for spans whose end is not where work ends. */
+export function runInSpan<T>(span: Span, parent: Context, work: () => T): T {
+  return context.with(trace.setSpan(parent, span), work);
+}
+
+/** Adds attributes to the active span (a request's, a job's), if any. */
+export function annotateActiveSpan(attributes: Attributes): void {
+  trace.getActiveSpan()?.setAttributes(attributes);
+}
+
+/** Runs `work` outside any trace: work done for many traces at once must not join the first one's. */
+export function outsideTraces<T>(work: () => T): T {
+  return registration ? context.with(ROOT_CONTEXT, work) : work();
+}
+
 /** Records an error on a span and marks it failed. */
 export function failSpan(span: Span, error: unknown): void {
   if (error instanceof Error) span.recordException(error);
@@ -178,6 +198,7 @@ export function inSpan<T>(
   options: SpanOptions & { parent?: Context; expected?: (error: unknown) => boolean },
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
+  if (!registration) return work(NO_SPAN);
   const { parent, expected, ...spanOptions } = options;
   return tracerOf(scope).startActiveSpan(name, spanOptions, parent ?? context.active(), async (span) => {
     try {

@@ -24,3 +24,4 @@ export {
   type Tracing,
   type TracingOptions,
 } from './tracing.js';
+export { traceFetch, traceHttpClient } from './http-client-tracing.js';

@@ -49,6 +49,11 @@ const traceCarrierSchema = z
   .optional()
   .catch(undefined) satisfies z.ZodType<TraceCarrier | undefined>;
 
+/** The trace context a job's data carries, if any (any job: event or forward). */
+export function jobTraceCarrier(data: unknown): TraceCarrier | undefined {
+  return traceCarrierSchema.parse((data as { trace?: unknown } | null)?.trace);
+}
+
 /**
  * Job data is the event id (the payload stays in Postgres; the worker re-reads the row), the retry
  * overrides that apply to it, so the backoff strategy can read them without a query, and the trace context.

@@ -102,6 +102,24 @@ function describeTrace(spans: ReceivedSpan[]): string {
 }
 
 describe('tracing one delivery', () => {
+  it('continues the trace a sender names in its traceparent', async () => {
+    const [traceId, parentSpanId] = ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7'];
+    const sent = await deliver(stack!.ingress.url, {
+      event: 'ping',
+      payload: githubExample('ping'),
+      headers: { traceparent: `00-${traceId}-${parentSpanId}-01` },
+    });
+    expect(sent.status).toBe(202);
+    const event = await settled(sent.body.eventId as string);
+    expect(event.trace_id).toBe(traceId);
+    // Exported within the batch processor's delay.
+    const request = await waitFor(
+      async () => receiver.trace(traceId).find((span) => span.name === 'POST /webhooks/github'),
+      'the ingress span of the sender’s trace',
+    );
+    expect(request).toMatchObject({ kind: OTLP_SPAN_KIND.server, parentSpanId });
+  });
+
   it('exports the ingress, worker and downstream spans under one trace id, handed on to the downstream', async () => {
     const payload = githubExample('pull_request', 'opened');
     const sent = await deliver(stack!.ingress.url, { event: 'pull_request', payload });

@@ -8,7 +8,8 @@
 //   A  node:http + HMAC, and Express 5 + HMAC: the floors, nothing stored
 //   B  a naive durable pipeline: Express + HMAC + one Prisma create + one Queue.add per request
 //   L  the leanest durable ingest: node:http + HMAC + pg group commit (<= 2 ms, <= 16 rows) + one addBulk
-//   C  the Hookfleet ingress as shipped, at LOG_LEVEL=info (its default) and warn; every 202 checked
+//   C  the Hookfleet ingress as shipped, at LOG_LEVEL=info (its default) and warn, and at info with tracing
+//      on (OTLP to a local sink in a process of its own); every 202 checked
 //   P  Postgres alone: pgbench, 20 clients, one ~7 KB jsonb row per transaction
 //   D  BullMQ alone: a no-op Worker draining a filled queue at WORKER_CONCURRENCY
 //   E  the Hookfleet worker fleet end to end, one then two worker processes

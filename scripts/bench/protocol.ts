@@ -1,7 +1,14 @@
 // What the benchmark (scripts/bench.ts) and its child processes (./server.ts, ./noop-worker.ts) share.
 
-/** The HTTP servers ./server.ts can run, one per process. */
-export const SERVER_TARGETS = ['node-http', 'express', 'naive-pipeline', 'lean-ingest', 'hookfleet'] as const;
+/** The HTTP servers ./server.ts can run, one per process; `otlp-sink` takes a traced target's spans. */
+export const SERVER_TARGETS = [
+  'node-http',
+  'express',
+  'naive-pipeline',
+  'lean-ingest',
+  'hookfleet',
+  'otlp-sink',
+] as const;
 export type ServerTarget = (typeof SERVER_TARGETS)[number];
 
 /** Parent -> child: report progress (the drained jobs so far); stop gracefully and exit. */

@@ -142,6 +142,7 @@ export function ratioLines(report: BenchReport): string[] {
     `C/B    Hookfleet ingress vs the naive pipeline: ${ratio('C info', 'B')}${alsoAtWarn('B')}`,
     `C p99  ${p99('C info')} at LOG_LEVEL=info, ${p99('C warn')} at warn (L ${p99('L')}, B ${p99('B')})`,
     `C(info)/C(warn)  ${ratio('C info', 'C warn')}`,
+    `C(traced)/C(info)  ${ratio('C traced', 'C info')}: tracing on (exported to a local OTLP sink) vs off (p99 ${p99('C traced')} vs ${p99('C info')})`,
     `E1/P   one Hookfleet worker process vs Postgres alone: ${ratio('E1', 'P')}`,
     `E2/E1  two worker processes vs one: ${ratio('E2', 'E1')}`,
     `E/D    one Hookfleet worker process vs a no-op BullMQ worker: ${ratio('E1', 'D')}`,

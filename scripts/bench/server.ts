@@ -3,7 +3,8 @@
 // The benchmark starts it with fork() and talks to it over IPC (./protocol.ts); it is not meant to be run
 // by hand. A process of its own gives the server its own event loop and heap, away from the load generator
 // and from the targets before it.
-import { runAsChild } from './child-side.js';
+import { OtlpReceiver } from '@hookfleet/devkit';
+import { runAsChild, type ChildRole } from './child-side.js';
 import { BENCH_SECRET_ENV, SERVER_TARGETS, type ServerTarget } from './protocol.js';
 import { startExpress } from './servers/express.js';
 import { startHookfleetIngress } from './servers/hookfleet-ingress.js';
@@ -26,7 +27,18 @@ function pipelineConfig(): PipelineConfig {
   };
 }
 
-function start(target: ServerTarget): Promise<RunningServer> {
+/** A collector's stand-in: decodes every export, keeps none, and reports the spans it got as progress. */
+async function startOtlpSink(): Promise<ChildRole> {
+  const sink = await new OtlpReceiver({ keepSpans: false }).start();
+  return {
+    name: 'otlp-sink',
+    url: sink.url,
+    progress: () => ({ completed: sink.spanCount, lastCompletedAt: Date.now() }),
+    stop: () => sink.stop(),
+  };
+}
+
+function start(target: Exclude<ServerTarget, 'otlp-sink'>): Promise<RunningServer> {
   const secret = process.env[BENCH_SECRET_ENV] ?? '';
   switch (target) {
     case 'node-http':
@@ -47,6 +59,7 @@ await runAsChild(`server ${target}`, async () => {
   if (!(SERVER_TARGETS as readonly string[]).includes(target)) {
     throw new Error(`unknown target ${target}; expected one of ${SERVER_TARGETS.join(', ')}`);
   }
-  const server = await start(target as ServerTarget);
+  if (target === 'otlp-sink') return startOtlpSink();
+  const server = await start(target as Exclude<ServerTarget, 'otlp-sink'>);
   return { name: target, url: server.url, stop: () => server.stop() };
 });

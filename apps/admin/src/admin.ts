@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { listen } from '@hookfleet/http';
-import { createLogger, createMetrics, type Logger } from '@hookfleet/observability';
+import { createLogger, createMetrics, startTracing, type Logger } from '@hookfleet/observability';
 import {
   closeEventQueues,
   createEventQueues,
@@ -27,6 +27,7 @@ export interface RunningAdmin {
 
 export async function startAdmin(config: AdminConfig, options: { logger?: Logger } = {}): Promise<RunningAdmin> {
   const logger = options.logger ?? createLogger({ service: 'admin', level: config.LOG_LEVEL });
+  const tracing = startTracing({ service: 'admin', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const metrics = createMetrics('admin');
   const clients = openClients(config, { logger, redisRole: 'producer' });
   const queues = createEventQueues({
@@ -95,6 +96,7 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
       operationsRedis.disconnect();
       await closeEventQueues(queues);
       await clients.close();
+      await tracing.shutdown();
     },
   };
 }

@@ -19,6 +19,8 @@ export function eventSummary(event: Omit<WebhookEvent, 'payload' | 'headers' | '
     sequence: Number(event.sequence),
     generation: event.generation,
     job_id: event.jobId,
+    /** The delivery's OpenTelemetry trace; null when tracing was off. */
+    trace_id: event.traceId,
     attempts: event.attempts,
     error_message: event.lastError,
     created_at: event.receivedAt,

@@ -6,6 +6,7 @@ import {
   healthRoutes,
   notFoundHandler,
   requestContext,
+  requestSpan,
   type HealthCheck,
 } from '@hookfleet/http';
 import type { Logger, Metrics } from '@hookfleet/observability';
@@ -72,6 +73,8 @@ export function createAdminServer(deps: AdminDeps): Express {
     );
   }
   // Everything below needs a token (or a browser session) with the route's role; changes are audited.
+  // Its requests are traced: a reprocess or a retry continues in the jobs it queues.
+  app.use(requestSpan('@hookfleet/admin'));
   app.use(auditTrail(deps));
   app.use(authenticate({ tokens: deps.tokens, session: deps.sessions?.session }));
   if (deps.sessions) app.use(loginRedirect(BULL_BOARD_PATH));

@@ -4,6 +4,7 @@
 // Each caller still gets its own answer, and only after its own row is committed; a row whose dedupe key
 // already exists is reported as such, and the caller decides between duplicate and conflict.
 import { fromPoolError, isDatabaseUnavailable, type DatabaseClients, type PrismaClient } from '@hookfleet/db';
+import { SpanKind, failSpan, outsideTraces, tracerOf, tracingEnabled, type Span } from '@hookfleet/observability';
 import { enqueueEvents, type EnqueueEvent, type EventQueues } from '@hookfleet/queue';
 
 /** One webhook_events row as the ingress stores it; JSON columns already serialized. */
@@ -29,6 +30,8 @@ export interface EventRow {
   workflowKey: string | null;
   /** The job the row is stored as queued under: the row says `queued` from its first commit. */
   jobId: string;
+  /** The delivery's trace; null while tracing is off. */
+  traceId: string | null;
 }
 
 export type WriteOutcome =
@@ -77,6 +80,7 @@ const COLUMNS = [
   ['queue', 'text'],
   ['workflow_key', 'text'],
   ['job_id', 'text'],
+  ['trace_id', 'text'],
 ] as const;
 
 function valuesOf(row: EventRow): unknown[] {
@@ -101,6 +105,7 @@ function valuesOf(row: EventRow): unknown[] {
     row.queue,
     row.workflowKey,
     row.jobId,
+    row.traceId,
   ];
 }
 
@@ -143,11 +148,15 @@ export function createEventWriter(
 
   async function insert(group: Pending[]): Promise<Set<string>> {
     const params = group.flatMap((pending) => valuesOf(pending.row));
+    const spans = startInsertSpans(group);
     try {
       const result = await deps.pool.query<{ id: string }>(insertSql(group.length), params);
       return new Set(result.rows.map((row) => row.id));
     } catch (error) {
+      for (const span of spans) failSpan(span, error);
       throw fromPoolError(error);
+    } finally {
+      for (const span of spans) span.end();
     }
   }
 
@@ -224,7 +233,8 @@ export function createEventWriter(
     cancelFlush = undefined;
     const group = gathering;
     gathering = [];
-    void commit(group);
+    // The timer was set in the first delivery's request; the group's work belongs to no single trace.
+    void outsideTraces(() => commit(group));
   }
 
   return {
@@ -245,4 +255,28 @@ export function createEventWriter(
       });
     },
   };
+}
+
+/**
+ * One span per delivery for the INSERT it shared: each trace shows the statement its row went in with, and
+ * how many rows that was. Nothing while tracing is off.
+ */
+function startInsertSpans(group: Pending[]): Span[] {
+  if (!tracingEnabled()) return [];
+  const tracer = tracerOf('@hookfleet/ingress');
+  return group.map((pending) =>
+    tracer.startSpan(
+      'INSERT webhook_events',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'db.system.name': 'postgresql',
+          'db.operation.name': 'INSERT',
+          'db.collection.name': 'webhook_events',
+          'db.operation.batch.size': group.length,
+        },
+      },
+      pending.job.traceContext,
+    ),
+  );
 }

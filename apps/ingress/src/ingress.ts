@@ -1,6 +1,6 @@
 // Composition root: config in, clients built once, server listening; stop() drains in order.
 import { listen } from '@hookfleet/http';
-import { createLogger, createMetrics, type Logger } from '@hookfleet/observability';
+import { createLogger, createMetrics, startTracing, type Logger } from '@hookfleet/observability';
 import {
   closeEventQueues,
   createEventQueues,
@@ -29,6 +29,7 @@ export async function startIngress(
   options: { logger?: Logger; now?: () => Date } = {},
 ): Promise<RunningIngress> {
   const logger = options.logger ?? createLogger({ service: 'ingress', level: config.LOG_LEVEL });
+  const tracing = startTracing({ service: 'ingress', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const metrics = createMetrics('ingress');
   const clients = openClients(config, { logger, redisRole: 'producer' });
   const limiterRedis = createRedisConnection(config.REDIS_URL, 'limiter');
@@ -101,6 +102,7 @@ export async function startIngress(
       await closeEventQueues(queues);
       limiterRedis.disconnect();
       await clients.close();
+      await tracing.shutdown();
       logger.info('ingress stopped');
     },
   };

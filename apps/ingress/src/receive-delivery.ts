@@ -1,5 +1,6 @@
 // The ingress use case: store a verified delivery once, queue it, and tell the caller what happened.
 import { createHash, randomUUID } from 'node:crypto';
+import { activeContext, activeTraceIds } from '@hookfleet/observability';
 import type { NormalizedEvent } from '@hookfleet/providers';
 import type { ValidationVerdict } from '@hookfleet/validation';
 import {
@@ -57,11 +58,14 @@ export async function receiveDelivery(deps: ReceiveDeps, delivery: VerifiedDeliv
   // The id is made here so that the job id is known before the INSERT: the row is stored as queued under
   // it, and the job is added right after the commit (no second write to say it was).
   const eventId = randomUUID();
+  // The request's trace: the row keeps its id (the admin shows it) and the job continues it.
+  const traceContext = activeContext();
   const job: EnqueueEvent = {
     eventId,
     queue: delivery.plan.queue,
     priority: planPriority(delivery.plan),
     retryOverrides: retryOverridesFor(delivery.plan, deps.taskRetryPolicies, delivery.sourceRetry),
+    traceContext,
   };
   const outcome = await deps.writer.write(
     {
@@ -85,6 +89,7 @@ export async function receiveDelivery(deps: ReceiveDeps, delivery: VerifiedDeliv
       queue: delivery.plan.queue,
       workflowKey: delivery.plan.workflow?.key ?? null,
       jobId: eventJobId(eventId),
+      traceId: activeTraceIds(traceContext)?.traceId ?? null,
     },
     job,
   );

@@ -1,6 +1,7 @@
 // AgentAPI: where analysis tasks are carried out. One POST per task attempt, keyed by its side-effect key
 // so that AgentAPI can drop a repeat after a crash between its answer and our commit.
 import axios, { type AxiosInstance } from 'axios';
+import { traceHttpClient } from '@hookfleet/observability';
 
 export interface AgentTask {
   taskId: string;
@@ -26,12 +27,15 @@ export interface AgentApiClient {
 }
 
 export function createAgentApiClient(options: { baseUrl: string; apiKey?: string; timeoutMs: number }): AgentApiClient {
-  const http: AxiosInstance = axios.create({
-    baseURL: options.baseUrl,
-    timeout: options.timeoutMs,
-    headers: options.apiKey ? { Authorization: `Bearer ${options.apiKey}` } : {},
-    maxRedirects: 0,
-  });
+  const http: AxiosInstance = traceHttpClient(
+    axios.create({
+      baseURL: options.baseUrl,
+      timeout: options.timeoutMs,
+      headers: options.apiKey ? { Authorization: `Bearer ${options.apiKey}` } : {},
+      maxRedirects: 0,
+    }),
+    'agentapi',
+  );
   return {
     async submitTask(task) {
       const { data } = await http.post<Record<string, unknown>>(

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { Prisma, type PrismaClient, type Workflow, type WorkflowTask } from '@hookfleet/db';
-import type { Logger, Metrics } from '@hookfleet/observability';
+import { annotateActiveSpan, failSpan, inSpan, type Logger, type Metrics } from '@hookfleet/observability';
 import {
   RetryableError,
   TASK_TYPES,
@@ -96,6 +96,7 @@ export function createEventProcessor(deps: ProcessorDeps) {
           plan.workflow?.kind === 'commit' ? { provider: event.provider, name: plan.workflow.repository } : null,
       });
       if (blocker) {
+        annotateActiveSpan({ 'hookfleet.waiting_for_event_id': blocker.id });
         await requeueIfStranded(deps, blocker, jobLogger);
         metrics.orderingWaits.inc({ queue });
         jobLogger.debug('waiting for an earlier event of the workflow', { blocked_by: blocker.id });
@@ -163,15 +164,16 @@ export function createEventProcessor(deps: ProcessorDeps) {
 
       const jobId = job.id ?? 'unknown';
       for (const planned of plan.tasks) {
-        const failure = await runPlannedTask(deps, {
-          event,
-          workflow,
-          planned,
-          jobId,
-          attempt,
-          owner,
-          jobLogger,
-        });
+        const failure = await inSpan(
+          '@hookfleet/worker',
+          `task ${planned.type}`,
+          { attributes: { 'hookfleet.task_type': planned.type } },
+          async (span) => {
+            const failed = await runPlannedTask(deps, { event, workflow, planned, jobId, attempt, owner, jobLogger });
+            if (failed) failSpan(span, failed.error);
+            return failed;
+          },
+        );
         if (!failure) continue;
         const elapsedOut =
           policy.maxElapsedMs !== null && Date.now() - event.receivedAt.getTime() >= policy.maxElapsedMs;
@@ -262,6 +264,7 @@ async function runPlannedTask(
     workflowId: workflow?.id ?? null,
   });
   if (created) metrics.workflowTasks.inc({ task_type: planned.type });
+  annotateActiveSpan({ 'hookfleet.task_id': task.id });
   // Done, or submitted and waiting for its callback: nothing more for this job to do.
   if (task.status === 'completed' || (task.status === 'running' && task.externalTaskId)) return null;
 

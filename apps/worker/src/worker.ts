@@ -1,8 +1,16 @@
 // Composition root of a worker process: one BullMQ Worker per queue in WORKER_QUEUES, a small HTTP
 // server for probes and metrics, and a bounded drain on stop().
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { createBaseApp, errorHandler, healthRoutes, listen, notFoundHandler, requestContext } from '@hookfleet/http';
-import { createLogger, createMetrics, type Logger } from '@hookfleet/observability';
+import {
+  SpanKind,
+  contextFromCarrier,
+  createLogger,
+  createMetrics,
+  inSpan,
+  startTracing,
+  type Logger,
+} from '@hookfleet/observability';
 import {
   FORWARD_JOB_NAME,
   applyRetryOverrides,
@@ -12,6 +20,7 @@ import {
   createEventQueues,
   createRedisConnection,
   eventJobDataSchema,
+  jobTraceCarrier,
   openClients,
   queueReport,
   refreshOperationalGauges,
@@ -42,6 +51,34 @@ function isFinalFailure(job: Job, error: Error): boolean {
   );
 }
 
+/**
+ * A job's CONSUMER span, the child of the span that queued it (its trace travels in the job data), so the
+ * job joins its delivery's trace. Handing a job back to the delayed set (its workflow's turn has not come,
+ * Postgres is out) is part of the normal course, not a failure.
+ */
+function inJobSpan<T>(job: Job, work: () => Promise<T>): Promise<T> {
+  const eventId = (job.data as { eventId?: unknown } | undefined)?.eventId;
+  return inSpan(
+    '@hookfleet/worker',
+    `process ${job.queueName}`,
+    {
+      kind: SpanKind.CONSUMER,
+      parent: contextFromCarrier(jobTraceCarrier(job.data)),
+      attributes: {
+        'messaging.system': 'bullmq',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': job.queueName,
+        'messaging.message.id': job.id ?? '',
+        'hookfleet.job_name': job.name,
+        'hookfleet.attempt': job.attemptsMade + 1,
+        ...(typeof eventId === 'string' ? { 'hookfleet.event_id': eventId } : {}),
+      },
+      expected: (error) => error instanceof DelayedError,
+    },
+    work,
+  );
+}
+
 export interface RunningWorker {
   /** The probe and metrics server. */
   healthUrl: string;
@@ -51,6 +88,7 @@ export interface RunningWorker {
 
 export async function startWorker(config: WorkerConfig, options: { logger?: Logger } = {}): Promise<RunningWorker> {
   const logger = options.logger ?? createLogger({ service: 'worker', level: config.LOG_LEVEL });
+  const tracing = startTracing({ service: 'worker', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const metrics = createMetrics('worker');
   const clients = openClients(config, { logger, redisRole: 'worker' });
   const { prisma, redis } = clients;
@@ -82,13 +120,15 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
     logger,
     metrics,
   });
-  const processJob = waitOutDatabaseOutages(
+  const processUntraced = waitOutDatabaseOutages(
     (job: Job<EventJobData | ForwardJobData>, token?: string) =>
       job.name === FORWARD_JOB_NAME
         ? processForward(job as Job<ForwardJobData>)
         : processEvent(job as Job<EventJobData>, token),
     { logger, metrics, retryDelayMs: config.WORKER_OUTAGE_RETRY_MS, maxWaitMs: config.WORKER_OUTAGE_MAX_WAIT_MS },
   );
+  const processJob = (job: Job<EventJobData | ForwardJobData>, token?: string) =>
+    inJobSpan(job, () => processUntraced(job, token));
 
   const workers = config.WORKER_QUEUES.map((queue) => {
     const worker = new Worker<EventJobData | ForwardJobData>(queue, processJob, {
@@ -204,6 +244,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
       await closeEventQueues(queues);
       producer.disconnect();
       await clients.close();
+      await tracing.shutdown();
       logger.info('worker stopped', { drained: clean });
     },
   };

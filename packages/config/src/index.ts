@@ -96,6 +96,15 @@ export const baseConfigSchema = z.object({
     .string()
     .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
     .optional(),
+  /**
+   * An OTLP/HTTP collector's base URL (`http://collector:4318`): traces go to its `/v1/traces`. Unset: tracing
+   * is off (no spans, no trace ids).
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .string()
+    .url()
+    .refine((value) => /^https?:\/\//.test(value), 'must be an http:// or https:// URL')
+    .optional(),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

@@ -9,6 +9,7 @@ import { adminConfigSchema, startAdmin, type RunningAdmin } from '@hookfleet/adm
 import { parseConfig } from '@hookfleet/config';
 import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
 import { signGithubBody, type TestEnvironment } from '@hookfleet/devkit';
+import type { Logger } from '@hookfleet/observability';
 export { testEnvironment } from '@hookfleet/devkit/vitest';
 import { ingressConfigSchema, startIngress, type RunningIngress } from '@hookfleet/ingress';
 import { startWorker, workerConfigSchema, type RunningWorker } from '@hookfleet/worker';
@@ -116,8 +117,11 @@ export async function startStack(
     worker?: Record<string, string>;
     ingress?: Record<string, string>;
     admin?: Record<string, string>;
+    /** Every app logs through it (by default each app makes its own from LOG_LEVEL). */
+    logger?: Logger;
   } = {},
 ): Promise<Stack> {
+  const logging = options.logger ? { logger: options.logger } : {};
   const ingress = await startIngress(
     parseConfig(ingressConfigSchema, {
       ...env,
@@ -126,6 +130,7 @@ export async function startStack(
       GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
       ...options.ingress,
     }),
+    logging,
   );
   const worker = await startWorker(
     parseConfig(workerConfigSchema, {
@@ -136,6 +141,7 @@ export async function startStack(
         : {}),
       ...options.worker,
     }),
+    logging,
   );
   const admin = await startAdmin(
     parseConfig(adminConfigSchema, {
@@ -145,6 +151,7 @@ export async function startStack(
       ADMIN_API_TOKEN: ADMIN_TOKEN,
       ...options.admin,
     }),
+    logging,
   );
   const prisma = createPrismaClient(env.DATABASE_URL, { poolMax: 2 });
   const stack: Stack = {

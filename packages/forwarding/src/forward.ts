@@ -5,11 +5,15 @@ import type { Readable } from 'node:stream';
 import axios, { isAxiosError } from 'axios';
 import { UnrecoverableError } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
+import { traceHttpClient } from '@hookfleet/observability';
 import { STANDARD_WEBHOOK_HEADERS } from '@hookfleet/providers';
 import { RetryableError, parseRetryAfter } from '@hookfleet/queue';
 import { ForwardTargetRefusedError, checkForwardUrl, type GuardedAgents } from './ssrf.js';
 
 export const FORWARD_USER_AGENT = 'Hookfleet-Forwarder';
+
+/** Every setting is per request (below); the instance is there to trace the calls. */
+const http = traceHttpClient(axios.create(), 'forward');
 
 export interface ForwardRequest {
   eventId: string;
@@ -82,7 +86,7 @@ export async function forwardEvent(request: ForwardRequest): Promise<ForwardOutc
   // The deadline covers the whole exchange up to the answer's headers, however slowly they trickle in.
   const deadline = AbortSignal.timeout(request.timeoutMs);
   try {
-    const response = await axios.post(checked.url.href, body, {
+    const response = await http.post(checked.url.href, body, {
       headers: {
         'content-type': 'application/json',
         'user-agent': FORWARD_USER_AGENT,

@@ -7,7 +7,7 @@ import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
-import type { Logger, Metrics } from '@hookfleet/observability';
+import { traceFetch, type Logger, type Metrics } from '@hookfleet/observability';
 
 const GithubOctokit = Octokit.plugin(throttling, retry, paginateRest);
 export type GithubClient = InstanceType<typeof GithubOctokit>;
@@ -29,10 +29,11 @@ export function createGithubClient(options: {
   const endpoint = (url: string) => options.endpointOf?.(new URL(url).pathname) ?? 'other';
   // Every HTTP exchange, counted where it happens: below the plugins, so a rate-limited answer that the
   // throttling plugin waits out and repeats counts as the request it was.
+  const tracedFetch = traceFetch('github');
   const countingFetch: typeof fetch = async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     try {
-      const response = await fetch(input, init);
+      const response = await tracedFetch(input, init);
       metrics.githubApiRequests.inc({ endpoint: endpoint(url), status: String(response.status) });
       const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? Number.NaN);
       if (Number.isFinite(remaining)) metrics.githubApiRateLimitRemaining.set(remaining);

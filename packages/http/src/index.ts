@@ -9,3 +9,4 @@ export {
 } from './health.js';
 export { createBaseApp, listen, type ConnectionLimits, type RunningServer } from './server.js';
 export { runUntilSignal } from './run-until-signal.js';
+export { requestSpan } from './request-span.js';

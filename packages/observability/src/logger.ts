@@ -1,6 +1,7 @@
 import winston from 'winston';
 import type { LogLevel } from '@hookfleet/config';
 import { describeError } from './describe-error.js';
+import { activeTraceIds } from './tracing.js';
 
 export type Logger = winston.Logger;
 
@@ -8,6 +9,19 @@ export type Logger = winston.Logger;
 const describeErrors = winston.format((info) => {
   for (const key of Object.keys(info)) {
     if (info[key] instanceof Error) info[key] = describeError(info[key]);
+  }
+  return info;
+});
+
+/**
+ * The active span's ids on every line written inside one, so a line leads to its trace. Winston runs formats
+ * synchronously within the logging call, so the active context is the caller's.
+ */
+const traceIds = winston.format((info) => {
+  const ids = activeTraceIds();
+  if (ids) {
+    info.trace_id = ids.traceId;
+    info.span_id = ids.spanId;
   }
   return info;
 });
@@ -22,6 +36,7 @@ export function createLogger(options: { service: string; level: LogLevel }): Log
       winston.format.timestamp(),
       winston.format.errors({ stack: true }),
       describeErrors(),
+      traceIds(),
       winston.format.json(),
     ),
     transports: [new winston.transports.Console()],

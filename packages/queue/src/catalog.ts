@@ -1,5 +1,6 @@
 // The one place queue names, task types and job shapes are defined.
 import { z } from 'zod';
+import type { TraceCarrier } from '@hookfleet/observability';
 import { retryOverridesSchema } from './retry.js';
 
 /**
@@ -40,13 +41,35 @@ export const EVENT_JOB_NAME = 'event.process';
 export const FORWARD_JOB_NAME = 'event.forward';
 
 /**
- * Job data is the event id (the payload stays in Postgres; the worker re-reads the row) and the retry
- * overrides that apply to it, so the backoff strategy can read them without a query.
+ * The trace context a job carries from whoever queued it (W3C Trace Context). Jobs queued before tracing
+ * have none, and a malformed one is dropped rather than failing the job: tracing never stops processing.
  */
-export const eventJobDataSchema = z.object({ eventId: z.uuid(), retry: retryOverridesSchema.optional() });
+const traceCarrierSchema = z
+  .object({ traceparent: z.string().max(128), tracestate: z.string().max(512).optional() })
+  .optional()
+  .catch(undefined) satisfies z.ZodType<TraceCarrier | undefined>;
+
+/** The trace context a job's data carries, if any (any job: event or forward). */
+export function jobTraceCarrier(data: unknown): TraceCarrier | undefined {
+  return traceCarrierSchema.parse((data as { trace?: unknown } | null)?.trace);
+}
+
+/**
+ * Job data is the event id (the payload stays in Postgres; the worker re-reads the row), the retry
+ * overrides that apply to it, so the backoff strategy can read them without a query, and the trace context.
+ */
+export const eventJobDataSchema = z.object({
+  eventId: z.uuid(),
+  retry: retryOverridesSchema.optional(),
+  trace: traceCarrierSchema,
+});
 export type EventJobData = z.infer<typeof eventJobDataSchema>;
 
-export const forwardJobDataSchema = z.object({ eventId: z.uuid(), generation: z.number().int().min(0) });
+export const forwardJobDataSchema = z.object({
+  eventId: z.uuid(),
+  generation: z.number().int().min(0),
+  trace: traceCarrierSchema,
+});
 export type ForwardJobData = z.infer<typeof forwardJobDataSchema>;
 
 /**

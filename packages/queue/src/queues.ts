@@ -1,6 +1,17 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '@hookfleet/observability';
+import {
+  SpanKind,
+  activeContext,
+  failSpan,
+  traceCarrier,
+  tracerOf,
+  tracingEnabled,
+  type Logger,
+  type Span,
+  type TraceCarrier,
+  type TraceContext,
+} from '@hookfleet/observability';
 import {
   EVENT_JOB_NAME,
   FORWARD_JOB_NAME,
@@ -59,6 +70,46 @@ export interface EnqueueEvent {
   priority?: number;
   /** The task type's and source's overrides of the queue's retry policy. */
   retryOverrides?: RetryOverrides;
+  /** The trace the job continues (the delivery's request, in the ingress); by default the active one. */
+  traceContext?: TraceContext;
+}
+
+/**
+ * A PRODUCER span for adding one job, and the context the job carries: its consumer's span is the child of
+ * this one. Nothing at all while tracing is off.
+ */
+function startSend(
+  queue: string,
+  job: { jobId: string; eventId: string },
+  parent: TraceContext | undefined,
+): { span: Span; trace: TraceCarrier | undefined } | null {
+  if (!tracingEnabled()) return null;
+  const span = tracerOf('@hookfleet/queue').startSpan(
+    `send ${queue}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: {
+        'messaging.system': 'bullmq',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': queue,
+        'messaging.message.id': job.jobId,
+        'hookfleet.event_id': job.eventId,
+      },
+    },
+    parent ?? activeContext(),
+  );
+  return { span, trace: traceCarrier(span) };
+}
+
+async function endSends<T>(sends: Array<{ span: Span } | null>, add: Promise<T>): Promise<T> {
+  try {
+    return await add;
+  } catch (error) {
+    for (const send of sends) if (send) failSpan(send.span, error);
+    throw error;
+  } finally {
+    for (const send of sends) send?.span.end();
+  }
 }
 
 /** Redis is not reachable: the job was not added (the caller's row stays `received`). */
@@ -94,12 +145,17 @@ export async function enqueueEvent(queues: EventQueues, event: EnqueueEvent): Pr
 /** enqueueEvent for many: one addBulk per queue (one Redis round trip each); job ids in the events' order. */
 export async function enqueueEvents(queues: EventQueues, events: readonly EnqueueEvent[]): Promise<string[]> {
   const byQueue = new Map<QueueName, Array<{ name: string; data: EventJobData; opts: JobsOptions }>>();
+  const sends: Array<{ span: Span } | null> = [];
   const jobIds = events.map((event) => {
     const jobId = eventJobId(event.eventId, event.generation, event.retryNumber);
     const maxRetries = event.retryOverrides?.maxRetries;
-    const data: EventJobData = event.retryOverrides
-      ? { eventId: event.eventId, retry: event.retryOverrides }
-      : { eventId: event.eventId };
+    const send = startSend(event.queue, { jobId, eventId: event.eventId }, event.traceContext);
+    sends.push(send);
+    const data: EventJobData = {
+      eventId: event.eventId,
+      ...(event.retryOverrides ? { retry: event.retryOverrides } : {}),
+      ...(send?.trace ? { trace: send.trace } : {}),
+    };
     const opts: JobsOptions = {
       jobId,
       priority: event.priority,
@@ -110,6 +166,14 @@ export async function enqueueEvents(queues: EventQueues, events: readonly Enqueu
     byQueue.set(event.queue, jobs);
     return jobId;
   });
+  await endSends(sends, addBulks(queues, byQueue));
+  return jobIds;
+}
+
+async function addBulks(
+  queues: EventQueues,
+  byQueue: Map<QueueName, Array<{ name: string; data: EventJobData; opts: JobsOptions }>>,
+): Promise<void> {
   for (const name of byQueue.keys()) {
     const connection = queues[name].opts.connection as Redis;
     if (connection.status !== 'ready') {
@@ -135,7 +199,6 @@ export async function enqueueEvents(queues: EventQueues, events: readonly Enqueu
   } finally {
     clearTimeout(timer);
   }
-  return jobIds;
 }
 
 /**
@@ -154,14 +217,16 @@ export async function isJobMissing(
 /** Forward-mode sources: one delivery of the event to the source's URL, with its own retries. */
 export async function enqueueForward(
   queues: EventQueues,
-  job: ForwardJobData & { queue: QueueName; maxRetries: number },
+  job: Omit<ForwardJobData, 'trace'> & { queue: QueueName; maxRetries: number },
 ): Promise<string> {
   const jobId = forwardJobId(job.eventId, job.generation);
-  await queues[job.queue].add(
-    FORWARD_JOB_NAME,
-    { eventId: job.eventId, generation: job.generation },
-    { jobId, attempts: job.maxRetries + 1 },
-  );
+  const send = startSend(job.queue, { jobId, eventId: job.eventId }, undefined);
+  const data: ForwardJobData = {
+    eventId: job.eventId,
+    generation: job.generation,
+    ...(send?.trace ? { trace: send.trace } : {}),
+  };
+  await endSends([send], queues[job.queue].add(FORWARD_JOB_NAME, data, { jobId, attempts: job.maxRetries + 1 }));
   return jobId;
 }
 

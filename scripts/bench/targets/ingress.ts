@@ -20,6 +20,8 @@ export interface IngressTarget {
   freshDatabase: boolean;
   /** Where the delivery check looks for each stored row's job; null: no check (nothing stored). */
   jobs: JobLocation | null;
+  /** Export traces (OTEL_EXPORTER_OTLP_ENDPOINT) to an OTLP sink in a process of its own. */
+  traced?: boolean;
 }
 
 export interface IngressRun {
@@ -31,7 +33,13 @@ export async function measureIngress(context: BenchContext, target: IngressTarge
   const { options, environment } = context;
   if (target.freshDatabase) await environment.resetDatabase();
   progress(`  ${target.key.padEnd(10)} ${target.label.padEnd(LABEL_WIDTH)} warm-up ${options.warmup} s ... `);
-  const server = await startTargetProcess(SERVER_ENTRY, [target.server], target.env);
+  // Its own process, as a collector would be: its decoding is not the ingress's CPU, but shares the machine.
+  const sink = target.traced ? await startTargetProcess(SERVER_ENTRY, ['otlp-sink'], {}) : null;
+  const env = sink ? { ...target.env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url! } : target.env;
+  const server = await startTargetProcess(SERVER_ENTRY, [target.server], env).catch(async (error: unknown) => {
+    await sink?.stop();
+    throw error;
+  });
   try {
     const tracker = new DeliveryTracker();
     const load = { url: server.url!, connections: options.connections, next: () => context.delivery, tracker };
@@ -44,14 +52,17 @@ export async function measureIngress(context: BenchContext, target: IngressTarge
     const window = openWindow([{ name: 'server', pid: server.pid }]);
     const result = await runLoad({ ...load, seconds: options.duration });
     const measurement = httpMeasurement(target.key, target.label, result, window.close());
+    const spans = sink ? (await sink.progress()).completed : null;
     console.log(
       `${Math.round(measurement.rate).toLocaleString('en-US')} req/s, p99 ${result.latency.p99} ms` +
-        (measurement.errors > 0 ? `, ${measurement.errors} errors` : ''),
+        (measurement.errors > 0 ? `, ${measurement.errors} errors` : '') +
+        (spans === null ? '' : `, ${spans.toLocaleString('en-US')} spans received by the sink`),
     );
     const check = target.jobs ? await checkDeliveries(environment.sql, tracker, target.jobs) : null;
     return { measurement, check };
   } finally {
     await server.stop();
+    await sink?.stop();
   }
 }
 
@@ -81,7 +92,7 @@ export function ingressTargets(context: BenchContext, letter: 'A' | 'B' | 'L' | 
       jobs: { redisUrl: environment.redisUrl, queuePrefix },
     };
   };
-  const hookfleet = (key: string, label: string, logLevel: 'info' | 'warn'): IngressTarget => {
+  const hookfleet = (key: string, label: string, logLevel: 'info' | 'warn', traced = false): IngressTarget => {
     const queuePrefix = environment.queuePrefix(key);
     return {
       key,
@@ -90,6 +101,7 @@ export function ingressTargets(context: BenchContext, letter: 'A' | 'B' | 'L' | 
       env: ingressEnv(context, queuePrefix, logLevel),
       freshDatabase: true,
       jobs: { redisUrl: environment.redisUrl, queuePrefix },
+      traced,
     };
   };
   // The baselines touch neither Postgres nor Redis.
@@ -108,6 +120,7 @@ export function ingressTargets(context: BenchContext, letter: 'A' | 'B' | 'L' | 
       return [
         hookfleet('C info', 'Hookfleet ingress, LOG_LEVEL=info (default)', 'info'),
         hookfleet('C warn', 'Hookfleet ingress, LOG_LEVEL=warn', 'warn'),
+        hookfleet('C traced', 'Hookfleet ingress, LOG_LEVEL=info, traced', 'info', true),
       ];
   }
 }

@@ -4,10 +4,10 @@
 //   UTF-8 -> signature and freshness -> payload -> identity -> rate (repository) -> validation
 // then the row is stored and its job added (with the deliveries that arrived alongside it: group-commit.ts),
 // 202. Each refusal is a 4xx with a code, counted and logged once.
-import express, { Router, type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { DatabaseTimeoutError, type DatabaseClients, type PrismaClient } from '@hookfleet/db';
-import { AppError, bindRequestLog, correlationIdOf, requestLoggerOf, toAppError } from '@hookfleet/http';
-import type { Logger, Metrics } from '@hookfleet/observability';
+import { AppError, bindRequestLog, correlationIdOf, requestLoggerOf, requestSpan, toAppError } from '@hookfleet/http';
+import { annotateActiveSpan, inSpan, type Logger, type Metrics } from '@hookfleet/observability';
 import {
   FORM_CONTENT_TYPE,
   PROVIDERS,
@@ -35,6 +35,9 @@ import { receiveDelivery } from '../receive-delivery.js';
 
 /** The built-in GitHub source's paths: the design documents' three spellings. */
 export const SOURCE_WEBHOOK_PATH = '/webhooks/:provider/:sourceId';
+
+/** The tracer scope of the ingress's spans. */
+const SCOPE = '@hookfleet/ingress';
 
 const JSON_TYPE = 'application/json';
 const CONTENT_TYPES: Record<ProviderName, string[]> = {
@@ -265,7 +268,16 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     next();
   };
 
+  // Signature, parsing and identity, in a span of their own; the handlers after it run outside that span.
   const authenticate: RequestHandler = async (req, res, next) => {
+    const delivery = await inSpan(SCOPE, 'webhook.verify', {}, () => authenticateDelivery(req, res));
+    if (!delivery) return;
+    localsOf(res).delivery = delivery;
+    next();
+  };
+
+  /** The authenticated delivery, or null when the provider's handshake has been answered instead. */
+  const authenticateDelivery = async (req: Request, res: Response): Promise<Authenticated | null> => {
     const source = sourceOf(res);
     const body = req.body as Buffer | undefined;
     if (!body || body.length === 0) throw new AppError(400, 'empty_body', 'request body is empty');
@@ -302,9 +314,9 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     const handshake = provider.handshake?.(identified.identity, parsed.payload);
     if (handshake) {
       res.status(handshake.status).json(handshake.body);
-      return;
+      return null;
     }
-    localsOf(res).delivery = {
+    return {
       raw,
       payload: parsed.payload,
       payloadSanitized: sanitized,
@@ -312,20 +324,26 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       normalized: provider.normalize(identified.identity, parsed.payload),
       matchedSecretId: matched?.id ?? null,
     };
-    next();
   };
 
   const store: RequestHandler = async (req, res) => {
     const source = sourceOf(res);
     const { payload, payloadSanitized, identity, normalized, matchedSecretId, raw } = deliveryOf(res);
     const providerName = source.provider.name;
-    const verdict: ValidationVerdict = deps.validator.validate({
-      provider: providerName,
-      eventType: identity.eventType,
-      action: identity.action,
-      payload,
-      rules: source.settings.validationRules,
+    annotateActiveSpan({
+      'hookfleet.provider': providerName,
+      'hookfleet.delivery_id': identity.deliveryId,
+      'hookfleet.event_type': identity.eventType,
     });
+    const verdict: ValidationVerdict = await inSpan(SCOPE, 'webhook.validate', {}, async () =>
+      deps.validator.validate({
+        provider: providerName,
+        eventType: identity.eventType,
+        action: identity.action,
+        payload,
+        rules: source.settings.validationRules,
+      }),
+    );
     metrics.payloadValidations.inc({
       provider: providerName,
       event_type: identity.eventType,
@@ -373,6 +391,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       config.WEBHOOK_STORE_TIMEOUT_MS,
     );
 
+    annotateActiveSpan({ 'hookfleet.event_id': result.eventId, 'hookfleet.outcome': result.kind });
     switch (result.kind) {
       case 'accepted':
         metrics.webhookEventsReceived.inc({
@@ -457,7 +476,8 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     store,
     recordRejection,
   ];
-  router.post([...GITHUB_WEBHOOK_PATHS], useBuiltInGithub, ...pipeline);
-  router.post(SOURCE_WEBHOOK_PATH, resolveSource, ...pipeline);
+  const span = requestSpan(SCOPE);
+  router.post([...GITHUB_WEBHOOK_PATHS], span, useBuiltInGithub, ...pipeline);
+  router.post(SOURCE_WEBHOOK_PATH, span, resolveSource, ...pipeline);
   return router;
 }

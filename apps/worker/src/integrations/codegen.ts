@@ -1,6 +1,7 @@
 // Codegen agent runs (codegen_trigger tasks). One POST per task attempt; the Idempotency-Key lets Codegen
 // drop a repeat after a crash between its answer and our commit.
 import axios from 'axios';
+import { traceHttpClient } from '@hookfleet/observability';
 
 export interface CodegenAgentRun {
   id: string;
@@ -24,12 +25,15 @@ export function createCodegenClient(options: {
   orgId: string;
   timeoutMs: number;
 }): CodegenClient {
-  const http = axios.create({
-    baseURL: options.baseUrl,
-    timeout: options.timeoutMs,
-    headers: { Authorization: `Bearer ${options.token}` },
-    maxRedirects: 0,
-  });
+  const http = traceHttpClient(
+    axios.create({
+      baseURL: options.baseUrl,
+      timeout: options.timeoutMs,
+      headers: { Authorization: `Bearer ${options.token}` },
+      maxRedirects: 0,
+    }),
+    'codegen',
+  );
   const runPath = `/v1/organizations/${encodeURIComponent(options.orgId)}/agent/run`;
   return {
     async createAgentRun({ prompt, idempotencyKey, metadata }) {

@@ -2,6 +2,7 @@
 // they are (no "Bearer"); GraphQL failures arrive as `errors` in a 200 answer, so they are checked here.
 import axios from 'axios';
 import { UnrecoverableError } from 'bullmq';
+import { traceHttpClient } from '@hookfleet/observability';
 
 /** Team key (a letter, then up to 6 letters or digits), a dash, the issue number: "ENG-123". */
 const IDENTIFIER = /\b([A-Z][A-Z0-9]{0,6})-([1-9]\d*)\b/;
@@ -37,11 +38,14 @@ export interface LinearClient {
 }
 
 export function createLinearClient(options: { apiUrl: string; apiKey: string; timeoutMs: number }): LinearClient {
-  const http = axios.create({
-    timeout: options.timeoutMs,
-    headers: { Authorization: options.apiKey },
-    maxRedirects: 0,
-  });
+  const http = traceHttpClient(
+    axios.create({
+      timeout: options.timeoutMs,
+      headers: { Authorization: options.apiKey },
+      maxRedirects: 0,
+    }),
+    'linear',
+  );
   return {
     async commentOnIssue({ identifier, body }) {
       const { data } = await http.post<GraphQlAnswer | null>(options.apiUrl, {

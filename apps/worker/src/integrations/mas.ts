@@ -1,6 +1,7 @@
 // MAS (review_pull_request tasks). MAS answers later, signed, at callbackUrl (the admin app's
 // /api/v1/mas/callback); the Idempotency-Key lets it drop a repeat submission of the same task.
 import axios from 'axios';
+import { traceHttpClient } from '@hookfleet/observability';
 
 /** The protocol version of the design document this client speaks. */
 const MAS_PROTOCOL_VERSION = '2.1';
@@ -23,12 +24,15 @@ export interface MasClient {
 }
 
 export function createMasClient(options: { baseUrl: string; apiKey?: string; timeoutMs: number }): MasClient {
-  const http = axios.create({
-    baseURL: options.baseUrl,
-    timeout: options.timeoutMs,
-    headers: options.apiKey ? { Authorization: `Bearer ${options.apiKey}` } : {},
-    maxRedirects: 0,
-  });
+  const http = traceHttpClient(
+    axios.create({
+      baseURL: options.baseUrl,
+      timeout: options.timeoutMs,
+      headers: options.apiKey ? { Authorization: `Bearer ${options.apiKey}` } : {},
+      maxRedirects: 0,
+    }),
+    'mas',
+  );
   return {
     async submitTask(task) {
       const { data } = await http.post<Record<string, unknown> | null>(

@@ -1,6 +1,7 @@
 // Slack incoming webhook: new pull requests and dead tasks. Slack answers the text "ok" on success and a
 // 4xx with a reason ("invalid_payload", "no_service") otherwise; axios turns those into errors.
 import axios, { isAxiosError } from 'axios';
+import { traceHttpClient } from '@hookfleet/observability';
 
 export interface SlackMessage {
   text: string;
@@ -13,7 +14,10 @@ export interface SlackNotifier {
 }
 
 export function createSlackNotifier(options: { webhookUrl: string; timeoutMs: number }): SlackNotifier {
-  const http = axios.create({ timeout: options.timeoutMs, maxRedirects: 0, responseType: 'text' });
+  const http = traceHttpClient(
+    axios.create({ timeout: options.timeoutMs, maxRedirects: 0, responseType: 'text' }),
+    'slack',
+  );
   // The webhook URL is the credential, and callers put an axios error's config.url into messages and logs.
   const shownUrl = `${new URL(options.webhookUrl).origin}/[redacted]`;
   return {

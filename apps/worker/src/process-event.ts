@@ -70,6 +70,9 @@ const EVENT_SELECT = {
 } satisfies Prisma.WebhookEventSelect;
 type StoredEvent = Prisma.WebhookEventGetPayload<{ select: typeof EVENT_SELECT }>;
 
+/** Attempt numbers as a label: a handful of values whatever JOB_MAX_RETRIES says. */
+const attemptLabel = (attempt: number) => (attempt >= 5 ? '5+' : String(attempt));
+
 export function createEventProcessor(deps: ProcessorDeps) {
   const { prisma, metrics } = deps;
 
@@ -122,7 +125,7 @@ export function createEventProcessor(deps: ProcessorDeps) {
       if (status === 'dead')
         metrics.dlqEntries.inc({ queue, event_type: event.eventType, reason: failureReason(error) });
       if (status === 'failed')
-        metrics.retryAttempts.inc({ queue, attempt: String(attempt), reason: failureReason(error) });
+        metrics.retryAttempts.inc({ queue, attempt: attemptLabel(attempt), reason: failureReason(error) });
     };
 
     const owner = { eventId, runToken: randomUUID() };

@@ -90,9 +90,10 @@ it(
     );
     expect(blocked.error).toMatch(/circuit open for agentapi/);
     expect(agentApi.requests).toHaveLength(THRESHOLD);
-    expect(await (await fetch(`${stack.worker.healthUrl}/metrics`)).text()).toMatch(
-      /webhook_retry_attempts_total\{[^}]*reason="circuit_open"[^}]*\} 1/,
-    );
+    // Counted once the run has written the attempt's outcome, a moment after its execution row.
+    await expect
+      .poll(async () => (await fetch(`${stack.worker.healthUrl}/metrics`)).text())
+      .toMatch(/webhook_retry_attempts_total\{[^}]*reason="circuit_open"[^}]*\} 1/);
 
     // After the break, the retry is the trial: it succeeds and closes the circuit.
     await waitFor(

@@ -9,8 +9,17 @@ import { parseConfig } from '@hookfleet/config';
 import { startTcpProxy, type TcpProxy, type TestEnvironment } from '@hookfleet/devkit';
 import { ingressConfigSchema, startIngress } from '@hookfleet/ingress';
 import { startWorker, workerConfigSchema, type RunningWorker } from '@hookfleet/worker';
-import { OPERATIONS_QUEUE } from '@hookfleet/admin';
-import { adminGet, deliver, startStack, testEnvironment, waitFor, WEBHOOK_SECRET, type Stack } from './harness.js';
+import { OPERATIONS_QUEUE, adminConfigSchema, startAdmin } from '@hookfleet/admin';
+import {
+  ADMIN_TOKEN,
+  adminGet,
+  deliver,
+  startStack,
+  testEnvironment,
+  waitFor,
+  WEBHOOK_SECRET,
+  type Stack,
+} from './harness.js';
 
 let environment: TestEnvironment;
 let stack: Stack;
@@ -180,4 +189,59 @@ describe('the reconciler', () => {
     expect(metrics).toMatch(/reconciler_events_total\{[^}]*action="queued"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/oldest_unfinished_event_age_seconds\{[^}]*\} 0/);
   });
+
+  it(
+    'answers /metrics within its deadline while Postgres is silent and Redis cut, counting what it could not read',
+    { timeout: 60_000 },
+    async () => {
+      const postgres = await startTcpProxy({ port: Number(new URL(environment.env.DATABASE_URL).port || 5432) });
+      const redisProxy = await startTcpProxy({ port: Number(new URL(environment.env.REDIS_URL).port || 6379) });
+      const through = (url: string, proxy: TcpProxy) => {
+        const proxied = new URL(url);
+        proxied.host = `127.0.0.1:${proxy.port}`;
+        return proxied.toString();
+      };
+      const admin = await startAdmin(
+        parseConfig(adminConfigSchema, {
+          ...environment.env,
+          DATABASE_URL: through(environment.env.DATABASE_URL, postgres),
+          REDIS_URL: through(environment.env.REDIS_URL, redisProxy),
+          DATABASE_CONNECT_TIMEOUT_MS: '1000',
+          ADMIN_PORT: '0',
+          ADMIN_HOST: '127.0.0.1',
+          ADMIN_API_TOKEN: ADMIN_TOKEN,
+        }),
+      );
+      const scrape = async () => {
+        const started = performance.now();
+        const response = await fetch(`${admin.url}/metrics`);
+        return { status: response.status, body: await response.text(), ms: performance.now() - started };
+      };
+      try {
+        const before = await scrape();
+        expect(before.status).toBe(200);
+        expect(before.body).toMatch(/webhook_queue_depth\{[^}]*queue="default"/);
+        expect(before.body).not.toMatch(/^metrics_refresh_errors_total\{/m);
+
+        // Postgres silent (its query would wait for the 5 s statement timeout), Redis refusing.
+        postgres.stall();
+        await redisProxy.cut();
+        const during = await scrape();
+        // Served, with the last values kept, at the refresh deadline (2 s) rather than when Postgres gives up.
+        expect(during.status).toBe(200);
+        expect(during.ms).toBeLessThan(4000);
+        expect(during.body).toMatch(/webhook_queue_depth\{[^}]*queue="default"/);
+        expect(during.body).toMatch(/metrics_refresh_errors_total\{source="queues"[^}]*\} [1-9]/);
+        expect(during.body).toMatch(/metrics_refresh_errors_total\{source="events"[^}]*\} [1-9]/);
+      } finally {
+        await postgres.restore();
+        await redisProxy.restore();
+        // Stopped once reconnected: a BullMQ worker's close() waits while its connection is still reconnecting.
+        await expect.poll(async () => (await fetch(`${admin.url}/health/ready`)).status, { timeout: 20_000 }).toBe(200);
+        await admin.stop();
+        await postgres.close();
+        await redisProxy.close();
+      }
+    },
+  );
 });

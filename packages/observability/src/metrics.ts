@@ -76,7 +76,7 @@ export function createMetrics(service: string) {
     }),
     retryAttempts: new Counter({
       name: 'webhook_retry_attempts_total',
-      help: 'Event job attempts that failed and will be tried again, by queue, attempt number and reason',
+      help: 'Event job attempts that failed and will be tried again, by queue, attempt number (1 to 4, then 5+) and reason',
       labelNames: ['queue', 'attempt', 'reason'] as const,
       registers,
     }),
@@ -119,7 +119,7 @@ export function createMetrics(service: string) {
     }),
     dlqRetries: new Counter({
       name: 'webhook_dlq_retries_total',
-      help: 'Dead letters an operator sent back to their queue (admin), by outcome (queued, refused)',
+      help: 'Dead letters an operator sent back to their queue (admin), by outcome: queued, refused (4xx), failed',
       labelNames: ['status'] as const,
       registers,
     }),
@@ -205,6 +205,12 @@ export function createMetrics(service: string) {
       labelNames: ['queue', 'state'] as const,
       registers,
     }),
+    scrapeRefreshErrors: new Counter({
+      name: 'metrics_refresh_errors_total',
+      help: 'Gauges read from elsewhere at scrape time (queue depths, event ages) that could not be read in time; the scrape still answers, with their last values',
+      labelNames: ['source'] as const,
+      registers,
+    }),
     healthChecks: new Counter({
       name: 'webhook_health_checks_total',
       help: 'Health checks run, by component and result (healthy, degraded, unhealthy)',
@@ -219,8 +225,8 @@ export function createMetrics(service: string) {
       registers,
     }),
     /**
-     * The Postgres pool, read at scrape time through `observeDatabasePool`: connections lent out, requests
-     * waiting for one (the pool is exhausted while this stays above 0) and the pool's size.
+     * The Postgres pool, read at scrape time (refreshOperationalGauges in @hookfleet/queue): connections lent
+     * out, requests waiting for one (the pool is exhausted while this stays above 0) and the pool's size.
      */
     databaseConnectionsActive: new Gauge({
       name: 'database_connections_active',

@@ -121,7 +121,7 @@ export async function oldestUnfinishedAgeByQueue(
 ): Promise<Record<QueueName, number>> {
   const rows = await prisma.$queryRaw<Array<{ queue: string; age: number }>>`
     SELECT queue, extract(epoch FROM (${now}::timestamptz - min(received_at)))::float8 AS age
-      FROM webhook_events WHERE status::text = ANY(${[...UNFINISHED_EVENT_STATUSES]}) GROUP BY queue`;
+      FROM webhook_events WHERE status = ANY(${[...UNFINISHED_EVENT_STATUSES]}::"EventStatus"[]) GROUP BY queue`;
   const ages = Object.fromEntries(QUEUE_NAMES.map((queue) => [queue, 0])) as Record<QueueName, number>;
   for (const row of rows) {
     const queue = (QUEUE_NAMES as readonly string[]).includes(row.queue) ? (row.queue as QueueName) : 'default';

@@ -74,7 +74,8 @@ export function createAdminServer(deps: AdminDeps): Express {
   }
   // Everything below needs a token (or a browser session) with the route's role; changes are audited.
   // Its requests are traced: a reprocess or a retry continues in the jobs it queues.
-  app.use(requestSpan('@hookfleet/admin'));
+  // Admin callers are operators and their tools: their trace is continued.
+  app.use(requestSpan('@hookfleet/admin', { callerTrace: 'continue' }));
   app.use(auditTrail(deps));
   app.use(authenticate({ tokens: deps.tokens, session: deps.sessions?.session }));
   if (deps.sessions) app.use(loginRedirect(BULL_BOARD_PATH));

@@ -39,6 +39,6 @@ export function createIngressServer(deps: IngressDeps): IngressServers {
   if (!separate) return { app, metricsApp: null };
 
   const metricsApp = createBaseApp();
-  metricsApp.use(probes, diagnostics, notFoundHandler, errorHandler);
+  metricsApp.use(requestContext(deps), probes, diagnostics, notFoundHandler, errorHandler);
   return { app, metricsApp };
 }

@@ -27,6 +27,8 @@ export interface ReceivedSpan {
   service: string;
   /** OTLP's status code: 0 unset, 1 ok, 2 error. */
   statusCode: number;
+  /** The spans this one links to (not its parent). */
+  links: Array<{ traceId: string; spanId: string }>;
 }
 
 export const OTLP_SPAN_KIND = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 } as const;
@@ -51,6 +53,7 @@ interface OtlpSpan {
   endTimeUnixNano: string | number;
   attributes?: OtlpAttribute[];
   status?: { code?: number };
+  links?: Array<{ traceId: string; spanId: string }>;
 }
 interface OtlpExport {
   resourceSpans?: Array<{
@@ -94,6 +97,7 @@ export function decodeOtlpJson(body: OtlpExport): ReceivedSpan[] {
           scope: scopeSpans.scope?.name ?? '',
           service,
           statusCode: span.status?.code ?? 0,
+          links: (span.links ?? []).map((link) => ({ traceId: link.traceId, spanId: link.spanId })),
         });
       }
     }

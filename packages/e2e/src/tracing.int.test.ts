@@ -102,22 +102,40 @@ function describeTrace(spans: ReceivedSpan[]): string {
 }
 
 describe('tracing one delivery', () => {
-  it('continues the trace a sender names in its traceparent', async () => {
-    const [traceId, parentSpanId] = ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7'];
+  it('starts its own trace for a delivery whose sender names one, linked to the sender’s span', async () => {
+    // Unsampled (-00): continuing it would also turn the delivery's recording off.
+    const [senderTraceId, senderSpanId] = ['4bf92f3577b34da6a3ce929d0e0e4736', '00f067aa0ba902b7'];
     const sent = await deliver(stack!.ingress.url, {
       event: 'ping',
       payload: githubExample('ping'),
-      headers: { traceparent: `00-${traceId}-${parentSpanId}-01` },
+      headers: { traceparent: `00-${senderTraceId}-${senderSpanId}-00`, tracestate: `x=${'y'.repeat(600)}` },
     });
     expect(sent.status).toBe(202);
     const event = await settled(sent.body.eventId as string);
-    expect(event.trace_id).toBe(traceId);
+    expect(event.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(event.trace_id).not.toBe(senderTraceId);
     // Exported within the batch processor's delay.
     const request = await waitFor(
-      async () => receiver.trace(traceId).find((span) => span.name === 'POST /webhooks/github'),
-      'the ingress span of the sender’s trace',
+      async () => receiver.trace(event.trace_id!).find((span) => span.name === 'POST /webhooks/github'),
+      'the ingress span of the delivery’s own trace',
     );
-    expect(request).toMatchObject({ kind: OTLP_SPAN_KIND.server, parentSpanId });
+    expect(request).toMatchObject({
+      kind: OTLP_SPAN_KIND.server,
+      parentSpanId: null,
+      links: [{ traceId: senderTraceId, spanId: senderSpanId }],
+    });
+    expect(receiver.trace(senderTraceId)).toEqual([]);
+  });
+
+  it('takes a malformed traceparent as none', async () => {
+    const sent = await deliver(stack!.ingress.url, {
+      event: 'ping',
+      payload: { ...githubExample('ping'), zen: 'malformed traceparent' },
+      headers: { traceparent: `zz-${'f'.repeat(600)}` },
+    });
+    expect(sent.status).toBe(202);
+    const event = await settled(sent.body.eventId as string);
+    expect(event.trace_id).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('exports the ingress, worker and downstream spans under one trace id, handed on to the downstream', async () => {

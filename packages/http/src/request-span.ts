@@ -1,5 +1,6 @@
-// A SERVER span per request, continuing the trace a caller's traceparent names (W3C Trace Context), and
-// active for every later handler of the request. Named after the matched route pattern (never the path,
+// A SERVER span per request, active for every later handler of the request. A trusted caller's traceparent
+// (W3C Trace Context) is continued; an unauthenticated sender's starts a trace of its own that links to it,
+// so no sender chooses a delivery's trace id or turns its recording off. Named after the matched route pattern (never the path,
 // which holds ids), known at the start when mounted as a route's own handler, else once routing is done.
 // Nothing at all while tracing is off.
 import type { Request, RequestHandler } from 'express';
@@ -7,6 +8,7 @@ import {
   SpanKind,
   SpanStatusCode,
   contextFromCarrier,
+  linksTo,
   runInSpan,
   tracerOf,
   tracingEnabled,
@@ -18,20 +20,25 @@ function routeOf(req: Request): string | null {
   return typeof req.route.path === 'string' ? `${req.baseUrl}${req.route.path}` : `${req.baseUrl}${req.path}`;
 }
 
-export function requestSpan(scope: string): RequestHandler {
+export function requestSpan(scope: string, options: { callerTrace: 'continue' | 'link' }): RequestHandler {
   return (req, res, next) => {
     if (!tracingEnabled()) return next();
     const traceparent = req.headers.traceparent;
     const tracestate = req.headers.tracestate;
-    const parent = contextFromCarrier(
+    const caller = contextFromCarrier(
       typeof traceparent === 'string'
         ? { traceparent, ...(typeof tracestate === 'string' ? { tracestate } : {}) }
         : undefined,
     );
+    const parent = options.callerTrace === 'continue' ? caller : contextFromCarrier(undefined);
     const startRoute = routeOf(req);
     const span = tracerOf(scope).startSpan(
       startRoute ? `${req.method} ${startRoute}` : req.method,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': req.method } },
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': req.method },
+        ...(options.callerTrace === 'link' ? { links: linksTo(caller) } : {}),
+      },
       parent,
     );
     let ended = false;

@@ -8,6 +8,7 @@ export {
   contextFromCarrier,
   failSpan,
   inSpan,
+  linksTo,
   otlpTracesUrl,
   outsideTraces,
   runInSpan,

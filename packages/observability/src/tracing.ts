@@ -14,6 +14,7 @@ import {
   propagation,
   trace,
   type Context,
+  type Link,
   type Span,
   type Attributes,
   type SpanOptions,
@@ -149,6 +150,12 @@ export function traceCarrier(from: Context | Span = context.active()): TraceCarr
 /** The context a carrier describes, as a remote parent; the root context when there is none. */
 export function contextFromCarrier(carrier: TraceCarrier | undefined, into: Context = ROOT_CONTEXT): Context {
   return carrier ? propagation.extract(into, carrier) : into;
+}
+
+/** The span a context names, as a link (for a trace started apart from it); none when it names none. */
+export function linksTo(from: Context): Link[] {
+  const spanContext = trace.getSpanContext(from);
+  return spanContext && trace.isSpanContextValid(spanContext) ? [{ context: spanContext }] : [];
 }
 
 /** The active span's trace and span ids, or null when no span is active (tracing off). */

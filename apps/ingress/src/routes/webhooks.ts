@@ -270,7 +270,13 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
 
   // Signature, parsing and identity, in a span of their own; the handlers after it run outside that span.
   const authenticate: RequestHandler = async (req, res, next) => {
-    const delivery = await inSpan(SCOPE, 'webhook.verify', {}, () => authenticateDelivery(req, res));
+    // A refusal is the sender's error, answered as designed, not the span's failure.
+    const delivery = await inSpan(
+      SCOPE,
+      'webhook.verify',
+      { expected: (error) => error instanceof AppError && error.status < 500 },
+      () => authenticateDelivery(req, res),
+    );
     if (!delivery) return;
     localsOf(res).delivery = delivery;
     next();
@@ -476,7 +482,8 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     store,
     recordRejection,
   ];
-  const span = requestSpan(SCOPE);
+  // Senders are not authenticated yet when the span starts: their traceparent is linked, not continued.
+  const span = requestSpan(SCOPE, { callerTrace: 'link' });
   router.post([...GITHUB_WEBHOOK_PATHS], span, useBuiltInGithub, ...pipeline);
   router.post(SOURCE_WEBHOOK_PATH, span, resolveSource, ...pipeline);
   return router;

@@ -27,7 +27,11 @@ export interface RunningAdmin {
 
 export async function startAdmin(config: AdminConfig, options: { logger?: Logger } = {}): Promise<RunningAdmin> {
   const logger = options.logger ?? createLogger({ service: 'admin', level: config.LOG_LEVEL });
-  const tracing = startTracing({ service: 'admin', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const tracing = startTracing({
+    service: 'admin',
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+  });
   const metrics = createMetrics('admin');
   const clients = openClients(config, { logger, redisRole: 'producer' });
   const queues = createEventQueues({

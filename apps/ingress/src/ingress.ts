@@ -29,7 +29,11 @@ export async function startIngress(
   options: { logger?: Logger; now?: () => Date } = {},
 ): Promise<RunningIngress> {
   const logger = options.logger ?? createLogger({ service: 'ingress', level: config.LOG_LEVEL });
-  const tracing = startTracing({ service: 'ingress', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const tracing = startTracing({
+    service: 'ingress',
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+  });
   const metrics = createMetrics('ingress');
   const clients = openClients(config, { logger, redisRole: 'producer' });
   const limiterRedis = createRedisConnection(config.REDIS_URL, 'limiter');

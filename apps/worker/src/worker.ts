@@ -88,7 +88,11 @@ export interface RunningWorker {
 
 export async function startWorker(config: WorkerConfig, options: { logger?: Logger } = {}): Promise<RunningWorker> {
   const logger = options.logger ?? createLogger({ service: 'worker', level: config.LOG_LEVEL });
-  const tracing = startTracing({ service: 'worker', endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const tracing = startTracing({
+    service: 'worker',
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+  });
   const metrics = createMetrics('worker');
   const clients = openClients(config, { logger, redisRole: 'worker' });
   const { prisma, redis } = clients;

@@ -105,6 +105,8 @@ export const baseConfigSchema = z.object({
     .url()
     .refine((value) => /^https?:\/\//.test(value), 'must be an http:// or https:// URL')
     .optional(),
+  /** The share of traces recorded, 0 to 1 (decided where each trace starts; a trace is whole or absent). */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
 });
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

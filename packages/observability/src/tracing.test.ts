@@ -129,4 +129,28 @@ describe('tracing', () => {
       await inSpan(tracer, 'after', {}, async (span) => expect(span.isRecording()).toBe(false));
     });
   });
+
+  it('records no trace sampled out at its start, nor any span that follows it, and names no trace id', async () => {
+    const tracing = startTracing({ service: 'sampled', endpoint: receiver.url, sampleRatio: 0 });
+    const before = receiver.spans.length;
+    const { logger, lines } = capturingLogger();
+    try {
+      const carried = await inSpan(tracer, 'sampled out', {}, async (span) => {
+        expect(span.isRecording()).toBe(false);
+        expect(activeTraceIds()).toBeNull();
+        logger.info('inside');
+        return traceCarrier();
+      });
+      // The decision travels: the job's side of a queue does not record either.
+      expect(carried?.traceparent).toMatch(/-00$/);
+      await inSpan(tracer, 'consumer', { parent: contextFromCarrier(carried) }, async (span) => {
+        expect(span.isRecording()).toBe(false);
+      });
+      await tracing.flush();
+      expect(receiver.spans.length).toBe(before);
+      expect(lines[0]).not.toHaveProperty('trace_id');
+    } finally {
+      await tracing.shutdown();
+    }
+  });
 });

@@ -8,6 +8,7 @@
 import {
   INVALID_SPAN_CONTEXT,
   ROOT_CONTEXT,
+  TraceFlags,
   SpanKind,
   SpanStatusCode,
   context,
@@ -24,7 +25,12 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { PrismaInstrumentation } from '@prisma/instrumentation';
 
@@ -51,6 +57,11 @@ export interface TracingOptions {
   endpoint?: string;
   /** How long ended spans wait to be exported together (the batch processor's delay). */
   exportDelayMs?: number;
+  /**
+   * The share of traces recorded (0 to 1, default all), decided where a trace starts (a delivery, an admin
+   * request); every later span follows that decision, so a trace is whole or absent.
+   */
+  sampleRatio?: number;
 }
 
 /** What inSpan hands its work while tracing is off: a span that records nothing. */
@@ -87,6 +98,7 @@ export function startTracing(options: TracingOptions): Tracing {
     return handleOf(registration);
   }
   const provider = new TracerProvider({
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio ?? 1) }),
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.service }),
     spanProcessors: [
       new BatchSpanProcessor({
@@ -158,10 +170,14 @@ export function linksTo(from: Context): Link[] {
   return spanContext && trace.isSpanContextValid(spanContext) ? [{ context: spanContext }] : [];
 }
 
-/** The active span's trace and span ids, or null when no span is active (tracing off). */
+/**
+ * The active span's trace and span ids, or null when no span is active (tracing off) or its trace is not
+ * recorded (sampled out): an id that leads to no trace would only mislead.
+ */
 export function activeTraceIds(from: Context = context.active()): { traceId: string; spanId: string } | null {
   const spanContext = trace.getSpanContext(from);
   if (!spanContext || !trace.isSpanContextValid(spanContext)) return null;
+  if ((spanContext.traceFlags & TraceFlags.SAMPLED) === 0) return null;
   return { traceId: spanContext.traceId, spanId: spanContext.spanId };
 }
 

@@ -10,6 +10,7 @@ import { AppError } from '@hookfleet/http';
 import type { Logger, Metrics } from '@hookfleet/observability';
 import type { RecoveryResult } from '@hookfleet/github';
 import { QUEUE_NAMES, reconcileEvents, type QueueName, type ReconcileResult } from '@hookfleet/queue';
+import { readSourceSetting } from '@hookfleet/sources';
 import { z } from 'zod';
 import { filterDate, prNumber } from './routes/shared.js';
 import { retryDeadLetter } from './dead-letters.js';
@@ -309,16 +310,14 @@ async function redrive(
 ): Promise<Progress> {
   const sources = await deps.prisma.source.findMany({ where: { enabled: true }, select: { id: true, settings: true } });
   for (const source of sources) {
-    const policy = redrivePolicySchema.safeParse(
-      (source.settings as { deadLetterRedrive?: unknown }).deadLetterRedrive,
-    );
-    if (!policy.success) continue;
+    const policy = readSourceSetting(source.settings, 'deadLetterRedrive');
+    if (!policy) continue;
     const due = await deps.prisma.webhookEvent.findMany({
       where: {
         sourceId: source.id,
         status: 'dead',
-        redrives: { lt: policy.data.maxRedrives },
-        updatedAt: { lte: new Date(Date.now() - policy.data.afterSeconds * 1000) },
+        redrives: { lt: policy.maxRedrives },
+        updatedAt: { lte: new Date(Date.now() - policy.afterSeconds * 1000) },
         jobId: { not: null },
       },
       select: { id: true, queue: true, jobId: true, redrives: true },
@@ -338,11 +337,6 @@ async function redrive(
   }
   return progress;
 }
-
-const redrivePolicySchema = z.object({
-  afterSeconds: z.number().int().positive(),
-  maxRedrives: z.number().int().positive(),
-});
 
 async function allEventIds(prisma: PrismaClient, filter: z.infer<typeof eventFilterSchema>): Promise<string[]> {
   const ids: string[] = [];

@@ -4,7 +4,7 @@ import type { TestEnvironment } from '@hookfleet/devkit';
 import { testEnvironment } from '@hookfleet/devkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox } from './secret-box.js';
-import { sourceSettingsSchema } from './settings.js';
+import { readSourceSettings } from './settings.js';
 import { createSource, getSource, listSources, updateSource, type SourceDeps } from './sources.js';
 
 let environment: TestEnvironment;
@@ -27,7 +27,7 @@ afterAll(async () => {
 /** The sealed secret as the row stores it. */
 async function storedCiphertext(id: string): Promise<string | undefined> {
   const row = await prisma.source.findUniqueOrThrow({ where: { id } });
-  const { processing } = sourceSettingsSchema.parse(row.settings);
+  const { processing } = readSourceSettings(row.settings);
   return processing.mode === 'forward' ? processing.signingSecretCiphertext : undefined;
 }
 

@@ -4,6 +4,8 @@ export {
   isAllowed,
   jsonataError,
   processingSchema,
+  readSourceSetting,
+  readSourceSettings,
   sourceSettingsSchema,
   toBlockList,
   MAX_BODY_BYTES_CAP,

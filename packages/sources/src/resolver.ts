@@ -3,7 +3,7 @@
 import type { PrismaClient } from '@hookfleet/db';
 import type { ProviderName } from '@hookfleet/providers';
 import type { SecretBox } from './secret-box.js';
-import { sourceSettingsSchema, type SourceSettings } from './settings.js';
+import { readSourceSettings, type SourceSettings } from './settings.js';
 import { isActive, sourceInclude } from './sources.js';
 
 export interface ResolvedSource {
@@ -50,7 +50,7 @@ export function createSourceResolver(options: {
         provider: row.provider as ProviderName,
         name: row.name,
         enabled: row.enabled,
-        settings: sourceSettingsSchema.parse(row.settings),
+        settings: readSourceSettings(row.settings),
         secrets: row.secrets.map((secret) => ({
           id: secret.id,
           value: options.box.open(secret.ciphertext),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isAllowed, sourceSettingsSchema, toBlockList } from './settings.js';
+import { isAllowed, readSourceSetting, readSourceSettings, sourceSettingsSchema, toBlockList } from './settings.js';
 
 describe('allowlists', () => {
   const list = toBlockList(['192.30.252.0/22', '2a0a:a440::/29', '10.1.2.3']);
@@ -17,5 +17,35 @@ describe('allowlists', () => {
     for (const range of ['10.0.0.0/33', '::/129', '1.2.3', '10.0.0.0/8/1', 'example.com']) {
       expect(sourceSettingsSchema.safeParse({ ipAllowlist: [range] }).success, range).toBe(false);
     }
+  });
+});
+
+describe('stored settings', () => {
+  // A row a later version could not have written: a setting this one does not know, one it refuses.
+  const stored = {
+    retired: true,
+    rateLimitPerMinute: -1,
+    retry: { maxRetries: 3 },
+    deadLetterRedrive: { afterSeconds: 60, maxRedrives: 2 },
+  };
+
+  it('read whole, with their defaults, or refused whole', () => {
+    expect(readSourceSettings({})).toMatchObject({ validation: 'record', processing: { mode: 'store' } });
+    expect(() => readSourceSettings(stored)).toThrow();
+  });
+
+  it('read one at a time, whatever the other settings hold', () => {
+    expect(readSourceSetting(stored, 'retry')).toEqual({ maxRetries: 3 });
+    expect(readSourceSetting(stored, 'deadLetterRedrive')).toEqual({ afterSeconds: 60, maxRedrives: 2 });
+    expect(readSourceSetting(stored, 'rateLimitPerMinute')).toBeUndefined();
+  });
+
+  it('read one setting as its default when absent, and as undefined when the schema refuses it', () => {
+    expect(readSourceSetting({}, 'processing')).toEqual({ mode: 'store' });
+    expect(readSourceSetting(null, 'retry')).toBeUndefined();
+    expect(readSourceSetting({ processing: { mode: 'mirror' } }, 'processing')).toBeUndefined();
+    expect(readSourceSetting({ deadLetterRedrive: { afterSeconds: 60, maxRedrives: 11 } }, 'deadLetterRedrive')).toBe(
+      undefined,
+    );
   });
 });

@@ -1,4 +1,5 @@
-// Per-source settings, stored as JSON on the source row and validated here on every write.
+// Per-source settings, stored as JSON on the source row: validated here on every write, and read back
+// from the row only through readSourceSettings and readSourceSetting below.
 import { BlockList, isIP } from 'node:net';
 import { retryOverridesSchema } from '@hookfleet/queue';
 import { compileValidationRules, type ValidationRules } from '@hookfleet/validation';
@@ -29,7 +30,7 @@ export function jsonataError(expression: string): string | null {
 }
 
 /**
- * The design documents' processing modes. store: store and process. forward: also deliver each event to
+ * What happens to a source's events besides their tasks. store: store and process. forward: also deliver each event to
  * `url`, signed with a Standard Webhooks signature. transform: store the payload passed through a JSONata
  * expression beside the original, compiled when saved so a bad expression is refused then.
  */
@@ -86,8 +87,8 @@ export const sourceSettingsSchema = z
     /** Refuse requests whose User-Agent is not the provider's (e.g. GitHub-Hookshot/...). */
     requireProviderUserAgent: z.boolean().default(false),
     /**
-     * Operator rules (the design documents' addValidationRule): a JSON Schema per event type ("push") or
-     * event type and action ("pull_request.opened"). Compiled when saved, so a bad rule is refused then.
+     * Operator rules: a JSON Schema per event type ("push") or event type and action
+     * ("pull_request.opened"), checked against each delivery's payload. Compiled when saved, so a bad rule is refused then.
      */
     validationRules: z
       .record(z.string(), z.unknown())
@@ -104,8 +105,8 @@ export const sourceSettingsSchema = z
     rateLimitPerMinute: z.number().int().positive().max(1_000_000).optional(),
     processing: processingSchema.default({ mode: 'store' }),
     /**
-     * The design documents' automatic DLQ retries: a dead event of this source is retried `afterSeconds`
-     * after it died, at most `maxRedrives` times, by the admin's scheduled re-drive.
+     * Automatic dead-letter retries: a dead event of this source is retried `afterSeconds` after it died,
+     * at most `maxRedrives` times, by the admin's scheduled re-drive.
      */
     deadLetterRedrive: z
       .object({
@@ -124,6 +125,30 @@ export const sourceSettingsSchema = z
   .strict();
 
 export type SourceSettings = z.infer<typeof sourceSettingsSchema>;
+
+/**
+ * A source row's settings, whole, by the schema that validated them when saved. A row the schema refuses
+ * throws (a ZodError): a reader that acts on every setting (the ingress's checks, a forward) must not
+ * guess at the parts it cannot read.
+ */
+export function readSourceSettings(stored: unknown): SourceSettings {
+  return sourceSettingsSchema.parse(stored);
+}
+
+/**
+ * One setting of a source row, parsed alone by its part of the same schema: its default when absent, and
+ * undefined when the row holds a value the schema refuses, whatever the other settings hold. For readers
+ * that need one setting (retry overrides, the processing mode, the dead-letter re-drive) and carry on
+ * without it, and that should not pay for compiling validation rules they do not use.
+ */
+export function readSourceSetting<K extends keyof SourceSettings>(
+  stored: unknown,
+  key: K,
+): SourceSettings[K] | undefined {
+  const value = typeof stored === 'object' && stored !== null ? (stored as Record<string, unknown>)[key] : undefined;
+  const parsed = sourceSettingsSchema.shape[key].safeParse(value);
+  return parsed.success ? (parsed.data as SourceSettings[K]) : undefined;
+}
 
 /** An allowlist as Node's BlockList (CIDR matching for IPv4 and IPv6, including v4-mapped v6). */
 export function toBlockList(ranges: readonly string[]): BlockList {

@@ -7,7 +7,7 @@ import { checkForwardTarget } from '@hookfleet/forwarding';
 import type { ProviderName } from '@hookfleet/providers';
 import { z } from 'zod';
 import type { SecretBox } from './secret-box.js';
-import { sourceSettingsSchema, type SourceSettings } from './settings.js';
+import { readSourceSetting, readSourceSettings, sourceSettingsSchema, type SourceSettings } from './settings.js';
 
 export interface SourceDeps {
   prisma: PrismaClient;
@@ -71,7 +71,7 @@ function view(row: SourceRow, now: Date): SourceView {
     provider: row.provider as ProviderName,
     name: row.name,
     enabled: row.enabled,
-    settings: withoutSealedSecrets(sourceSettingsSchema.parse(row.settings)),
+    settings: withoutSealedSecrets(readSourceSettings(row.settings)),
     secrets: row.secrets.map((secret) => ({
       id: secret.id,
       createdAt: secret.createdAt,
@@ -91,10 +91,6 @@ function withoutSealedSecrets(settings: SourceSettings): SourceSettings {
   const { signingSecretCiphertext: _sealed, ...processing } = settings.processing;
   return { ...settings, processing };
 }
-
-const storedForwardSecret = z.object({
-  processing: z.object({ mode: z.literal('forward'), signingSecretCiphertext: z.string() }),
-});
 
 /**
  * Settings as written: the schema, then (forward mode) the guard the worker applies when it sends, to the
@@ -129,9 +125,9 @@ function settingsToStore(
 ): { settings: Prisma.InputJsonObject; forwardSigningSecret?: string } {
   const asJson = (value: SourceSettings) => value as unknown as Prisma.InputJsonObject;
   if (settings.processing.mode !== 'forward') return { settings: asJson(settings) };
-  const kept = storedForwardSecret.safeParse(stored);
-  if (kept.success) {
-    const { signingSecretCiphertext } = kept.data.processing;
+  const kept = readSourceSetting(stored, 'processing');
+  if (kept?.mode === 'forward' && kept.signingSecretCiphertext) {
+    const { signingSecretCiphertext } = kept;
     return { settings: asJson({ ...settings, processing: { ...settings.processing, signingSecretCiphertext } }) };
   }
   const forwardSigningSecret = generateSecret('standard');

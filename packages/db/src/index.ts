@@ -11,6 +11,7 @@ export {
   type PoolOptions,
 } from './client.js';
 export { applyMigrations, MIGRATIONS_DIR, MigrationError } from './migrations.js';
+export { schemaDiffSql, SCHEMA_FILE, type SchemaDiffOptions } from './schema-diff.js';
 export {
   Prisma,
   PrismaClient,

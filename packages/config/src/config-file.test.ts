@@ -49,8 +49,8 @@ const appSchema = baseConfigSchema.extend({
   WORKER_CONCURRENCY: positiveInt.default(5),
 });
 
-/** The design documents' example. */
-const documentsExample = {
+/** A file with a setting of each section, as config/webhook_config.json has them. */
+const exampleFile = {
   webhook: {
     server: { port: 3001, path: '/webhook/github', maxPayloadSize: '10mb' },
     security: { enablePayloadValidation: true, enableRateLimiting: true, enableIPWhitelist: false },
@@ -59,8 +59,8 @@ const documentsExample = {
 };
 
 describe('WEBHOOK_CONFIG_FILE', () => {
-  it("maps the design documents' file onto the env strings its settings stand for", () => {
-    const env = fileEnv(documentsExample);
+  it('maps a file onto the env strings its settings stand for', () => {
+    const env = fileEnv(exampleFile);
     expect({ ...env, WEBHOOK_CONFIG_FILE: undefined }).toEqual({
       WEBHOOK_CONFIG_FILE: undefined,
       WEBHOOK_PORT: '3001',

@@ -1,5 +1,5 @@
-// WEBHOOK_CONFIG_FILE: the design documents' config/webhook_config.json, read into the env keys its settings
-// stand for. The file is only ever a source of env strings: the apps' schemas validate them exactly as they
+// WEBHOOK_CONFIG_FILE: a JSON file of settings under webhook.server, webhook.security and webhook.queue
+// (config/webhook_config.json is an example), read into the env keys its settings stand for. The file is only ever a source of env strings: the apps' schemas validate them exactly as they
 // validate env, so a value means the same wherever it is set. Precedence (in loadConfigSources): env, then
 // this file, then the schemas' defaults.
 import { readFileSync } from 'node:fs';
@@ -10,8 +10,8 @@ import { z } from 'zod';
 export const CONFIG_FILE_ENV = 'WEBHOOK_CONFIG_FILE';
 
 /**
- * The paths the ingress serves the built-in GitHub source on (the design documents' three spellings). The
- * routes are fixed, so `webhook.server.path` may name any of them and moves nothing; any other value is
+ * The paths the ingress serves the built-in GitHub source on: three spellings, so a sender set up with
+ * any of them is served. The routes are fixed, so `webhook.server.path` may name any of them and moves nothing; any other value is
  * refused rather than silently not served. The ingress mounts its routes from this list.
  */
 export const GITHUB_WEBHOOK_PATHS = ['/webhooks/github', '/webhook/github', '/api/v1/webhooks/github'] as const;

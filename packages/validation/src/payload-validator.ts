@@ -1,6 +1,6 @@
 // Payload validation: GitHub's published JSON Schemas (@octokit/webhooks-schemas) for known GitHub
-// events, plus operator rules per event type or event type and action (the design documents'
-// addValidationRule). Schemas are compiled once, on first use of each event.
+// events, plus operator rules (a source's validationRules setting): a JSON Schema per event type or event
+// type and action. Schemas are compiled once, on first use of each event.
 import { createRequire } from 'node:module';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';

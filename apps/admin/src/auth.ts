@@ -121,12 +121,12 @@ export function authenticate(deps: {
       let principal: Principal | null = null;
       if (typeof header === 'string') {
         const match = /^Bearer\s+(\S+)$/i.exec(header);
-        if (!match?.[1]) throw new AppError(401, 'missing_token', 'Authorization: Bearer <token> is required');
+        if (!match?.[1]) throw new AppError('missing_token', 'Authorization: Bearer <token> is required');
         principal = await deps.tokens.resolve(match[1]);
-        if (!principal) throw new AppError(401, 'invalid_token', 'the bearer token is not valid');
+        if (!principal) throw new AppError('invalid_token', 'the bearer token is not valid');
       } else {
         principal = (await deps.session?.(req)) ?? null;
-        if (!principal) throw new AppError(401, 'missing_token', 'Authorization: Bearer <token> is required');
+        if (!principal) throw new AppError('missing_token', 'Authorization: Bearer <token> is required');
       }
       const viaSession = typeof header !== 'string';
       (res.locals as { principal?: Principal }).principal = principal;
@@ -135,7 +135,7 @@ export function authenticate(deps: {
       if (viaSession) requireSameOrigin(req);
       const needed = requiredRole(req.method, req.path);
       if (!hasRole(principal, needed)) {
-        throw new AppError(403, 'insufficient_role', `this needs the ${needed} role; the token is ${principal.role}`);
+        throw new AppError('insufficient_role', `this needs the ${needed} role; the token is ${principal.role}`);
       }
       next();
     } catch (error) {

@@ -86,7 +86,7 @@ export function eventRoutes(deps: RedispatchDeps & { maxInlineBytes: number }): 
   router.get('/api/v1/events/:id', async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const documents = await boundedDocuments(deps.prisma, id, deps.maxInlineBytes);
-    if (!documents) throw new AppError(404, 'event_not_found', `no event ${id}`);
+    if (!documents) throw new AppError('event_not_found', `no event ${id}`);
     const event = await deps.prisma.webhookEvent.findUnique({
       where: { id },
       omit: { payload: true, transformed: true },
@@ -95,7 +95,7 @@ export function eventRoutes(deps: RedispatchDeps & { maxInlineBytes: number }): 
         forwardAttempts: { orderBy: [{ generation: 'asc' }, { attempt: 'asc' }] },
       },
     });
-    if (!event) throw new AppError(404, 'event_not_found', `no event ${id}`);
+    if (!event) throw new AppError('event_not_found', `no event ${id}`);
     const job = event.jobId ? await deps.queues[event.queue as QueueName].getJob(event.jobId) : undefined;
     res.json({
       ...eventSummary(event),

@@ -36,7 +36,8 @@ export function operationRoutes(deps: { operations: Operations; githubRecoveryHo
   router.post('/api/v1/admin/cleanup', async (req, res) => {
     const params = parseInput(cleanupSchema, req.body ?? {});
     const id = await deps.operations.start({ kind: 'cleanup', params }, principalOf(res).name);
-    // The design documents' shape, with the operation's id and where to follow it.
+    // Cleanup's own answer (`cleanup_triggered`, its id as `task_id`), which callers read, plus the
+    // operation's id and where to follow it as every operation has.
     res
       .status(202)
       .json({ status: 'cleanup_triggered', task_id: id, operation_id: id, status_url: `/api/v1/operations/${id}` });
@@ -65,7 +66,6 @@ export function operationRoutes(deps: { operations: Operations; githubRecoveryHo
   router.post('/api/v1/github/recovery/run', async (_req, res) => {
     if (deps.githubRecoveryHooks.length === 0) {
       throw new AppError(
-        409,
         'github_recovery_off',
         'set GITHUB_RECOVERY_HOOKS (and credentials) to recover missed deliveries',
       );
@@ -76,7 +76,7 @@ export function operationRoutes(deps: { operations: Operations; githubRecoveryHo
   router.get('/api/v1/operations/:id', async (req, res) => {
     const { id } = parseInput(operationParams, req.params);
     const job = await deps.operations.get(id);
-    if (!job) throw new AppError(404, 'operation_not_found', `no operation ${id}`);
+    if (!job) throw new AppError('operation_not_found', `no operation ${id}`);
     res.json({
       id: job.id,
       kind: job.data.kind,

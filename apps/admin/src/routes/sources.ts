@@ -79,17 +79,14 @@ function sourceBody(source: SourceView) {
   };
 }
 
-const SOURCE_ERROR_STATUS = { source_not_found: 404, secret_required: 400, source_exists: 409 } as const;
-
 /** Source errors and settings validation errors as the API's error shape. */
 async function translate<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof SourceError) throw new AppError(SOURCE_ERROR_STATUS[error.code], error.code, error.message);
+    if (error instanceof SourceError) throw new AppError(error.code, error.message);
     if (error instanceof z.ZodError) {
       throw new AppError(
-        400,
         'invalid_settings',
         'source settings are invalid',
         error.issues.map((issue) => ({ field: `settings.${issue.path.join('.')}`, message: issue.message })),
@@ -106,7 +103,7 @@ export function sourceRoutes(deps: {
 }): Router {
   const router = Router();
   const sourceDeps = (): SourceDeps => {
-    if (!deps.box) throw new AppError(503, 'sources_unavailable', 'set SOURCE_SECRETS_KEY to manage sources');
+    if (!deps.box) throw new AppError('sources_unavailable', 'set SOURCE_SECRETS_KEY to manage sources');
     return { prisma: deps.prisma, box: deps.box };
   };
 
@@ -124,7 +121,7 @@ export function sourceRoutes(deps: {
   router.get('/api/v1/sources/:id', async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const source = await getSource(sourceDeps(), id);
-    if (!source) throw new AppError(404, 'source_not_found', `no source ${id}`);
+    if (!source) throw new AppError('source_not_found', `no source ${id}`);
     res.json(sourceBody(source));
   });
 
@@ -159,14 +156,14 @@ export function sourceRoutes(deps: {
     const { id } = parseInput(idParams, req.params);
     const body = parseInput(transformTestBody, req.body ?? {});
     const source = await getSource(sourceDeps(), id);
-    if (!source) throw new AppError(404, 'source_not_found', `no source ${id}`);
+    if (!source) throw new AppError('source_not_found', `no source ${id}`);
     const { processing } = source.settings;
     const expression = body.expression ?? (processing.mode === 'transform' ? processing.expression : undefined);
     if (expression === undefined) {
-      throw new AppError(400, 'no_transform_expression', 'the source is not in transform mode: pass "expression"');
+      throw new AppError('no_transform_expression', 'the source is not in transform mode: pass "expression"');
     }
     const compileError = jsonataError(expression);
-    if (compileError) throw new AppError(400, 'invalid_expression', `invalid JSONata: ${compileError}`);
+    if (compileError) throw new AppError('invalid_expression', `invalid JSONata: ${compileError}`);
     const outcome = await deps.transforms.run(expression, body.payload);
     res.json(
       outcome.ok

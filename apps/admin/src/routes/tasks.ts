@@ -47,7 +47,7 @@ export function taskRoutes(deps: RedispatchDeps): Router {
       where: { id },
       include: { executions: { orderBy: { startedAt: 'asc' } } },
     });
-    if (!task) throw new AppError(404, 'task_not_found', `no task ${id}`);
+    if (!task) throw new AppError('task_not_found', `no task ${id}`);
     res.json({ ...taskView(task), executions: task.executions.map(executionView) });
   });
 

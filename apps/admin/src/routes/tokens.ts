@@ -59,7 +59,7 @@ export function tokenRoutes(deps: { prisma: PrismaClient; tokens: TokenStore }):
         .status(201)
         .json({ id: issued.id, name: body.name, role: body.role, token: issued.token, expires_at: expiresAt ?? null });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new AppError(409, 'token_name_taken', `a token named "${body.name}" exists`);
+      if (isUniqueViolation(error)) throw new AppError('token_name_taken', `a token named "${body.name}" exists`);
       throw error;
     }
   });
@@ -67,13 +67,13 @@ export function tokenRoutes(deps: { prisma: PrismaClient; tokens: TokenStore }):
   router.delete('/api/v1/tokens/:id', async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     if (id === principalOf(res).tokenId) {
-      throw new AppError(409, 'revoking_own_token', 'a token cannot revoke itself; use another admin token');
+      throw new AppError('revoking_own_token', 'a token cannot revoke itself; use another admin token');
     }
     const revoked = await deps.prisma.apiToken.updateMany({
       where: { id, revokedAt: null },
       data: { revokedAt: new Date() },
     });
-    if (revoked.count === 0) throw new AppError(404, 'token_not_found', `no active token ${id}`);
+    if (revoked.count === 0) throw new AppError('token_not_found', `no active token ${id}`);
     res.json({ status: 'revoked', id });
   });
 

@@ -50,7 +50,7 @@ export function workflowRoutes(deps: { prisma: PrismaClient }): Router {
         tasks: { orderBy: { createdAt: 'asc' } },
       },
     });
-    if (!workflow) throw new AppError(404, 'workflow_not_found', `no workflow ${id}`);
+    if (!workflow) throw new AppError('workflow_not_found', `no workflow ${id}`);
     res.json({
       ...workflowView(workflow),
       events: workflow.events.map(eventSummary),

@@ -1,6 +1,6 @@
 // MAS's answer to a review_pull_request task. Not behind the admin token: MAS signs each callback with
 // Standard Webhooks under MAS_CALLBACK_SECRET, and the signature is checked over the exact bytes received.
-import express, { Router } from 'express';
+import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Prisma, PrismaClient } from '@hookfleet/db';
 import { AppError, correlationIdOf } from '@hookfleet/http';
@@ -65,13 +65,16 @@ function asObject(value: Prisma.JsonValue | null): Prisma.JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
 }
 
-export function masCallbackRoutes(deps: { prisma: PrismaClient; secret: string | undefined; logger: Logger }): Router {
-  const router = Router();
+/** The callback's steps: refused unless configured, the exact bytes read, then verified and applied. */
+export function masCallbackHandlers(deps: {
+  prisma: PrismaClient;
+  secret: string | undefined;
+  logger: Logger;
+}): RequestHandler[] {
   // Empty when unconfigured; the first handler answers 404 before verification could run against it.
   const secrets = deps.secret ? [deps.secret] : [];
 
-  router.post(
-    MAS_CALLBACK_PATH,
+  return [
     (req, _res, next) => {
       // Unconfigured: the route does not exist, and no body is read.
       if (secrets.length === 0) throw new AppError('not_found', `no route for ${req.method} ${req.path}`);
@@ -110,7 +113,5 @@ export function masCallbackRoutes(deps: { prisma: PrismaClient; secret: string |
       });
       res.json({ status: outcome.status, task_id: outcome.taskId });
     },
-  );
-
-  return router;
+  ];
 }

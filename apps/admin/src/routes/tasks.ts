@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { TaskStatus, type Prisma } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
@@ -17,10 +17,8 @@ export const taskListQuery = pagination.extend({
   until: filterDate.optional(),
 });
 
-export function taskRoutes(deps: RedispatchDeps): Router {
-  const router = Router();
-
-  router.get('/api/v1/tasks', async (req, res) => {
+export function taskHandlers(deps: RedispatchDeps): Record<'list' | 'show' | 'retry', RequestHandler> {
+  const list: RequestHandler = async (req, res) => {
     const query = parseInput(taskListQuery, req.query);
     const where: Prisma.WorkflowTaskWhereInput = {
       status: query.status,
@@ -39,9 +37,9 @@ export function taskRoutes(deps: RedispatchDeps): Router {
       deps.prisma.workflowTask.count({ where }),
     ]);
     res.json({ data: tasks.map(taskView), pagination: { limit: query.limit, offset: query.offset, total } });
-  });
+  };
 
-  router.get('/api/v1/tasks/:id', async (req, res) => {
+  const show: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const task = await deps.prisma.workflowTask.findUnique({
       where: { id },
@@ -49,13 +47,13 @@ export function taskRoutes(deps: RedispatchDeps): Router {
     });
     if (!task) throw new AppError('task_not_found', `no task ${id}`);
     res.json({ ...taskView(task), executions: task.executions.map(executionView) });
-  });
+  };
 
-  router.post('/api/v1/tasks/:id/retry', async (req, res) => {
+  const retry: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const result = await retryTask(deps, id);
     res.status(202).json({ status: 'retrying', task_id: result.taskId, job_id: result.jobId });
-  });
+  };
 
-  return router;
+  return { list, show, retry };
 }

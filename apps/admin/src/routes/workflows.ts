@@ -1,6 +1,6 @@
 // Workflows: the pull requests, branches and commits events were correlated into, with their events in
 // delivery order and their tasks.
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { WorkflowKind, WorkflowState, type Prisma, type PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
@@ -15,10 +15,8 @@ export const workflowListQuery = pagination.extend({
   pr_number: prNumber.optional(),
 });
 
-export function workflowRoutes(deps: { prisma: PrismaClient }): Router {
-  const router = Router();
-
-  router.get('/api/v1/workflows', async (req, res) => {
+export function workflowHandlers(deps: { prisma: PrismaClient }): Record<'list' | 'show', RequestHandler> {
+  const list: RequestHandler = async (req, res) => {
     const query = parseInput(workflowListQuery, req.query);
     const where: Prisma.WorkflowWhereInput = {
       state: query.state,
@@ -36,9 +34,9 @@ export function workflowRoutes(deps: { prisma: PrismaClient }): Router {
       deps.prisma.workflow.count({ where }),
     ]);
     res.json({ data: workflows.map(workflowView), pagination: { limit: query.limit, offset: query.offset, total } });
-  });
+  };
 
-  router.get('/api/v1/workflows/:id', async (req, res) => {
+  const show: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const workflow = await deps.prisma.workflow.findUnique({
       where: { id },
@@ -56,7 +54,7 @@ export function workflowRoutes(deps: { prisma: PrismaClient }): Router {
       events: workflow.events.map(eventSummary),
       tasks: workflow.tasks.map(taskView),
     });
-  });
+  };
 
-  return router;
+  return { list, show };
 }

@@ -6,7 +6,7 @@ import { retryTask } from '../retry-task.js';
 import { executionView, taskView } from '../serializers.js';
 import type { RedispatchDeps } from '../redispatch.js';
 import { parseInput } from '../validation.js';
-import { filterDate, idParams, pagination, prNumber } from './shared.js';
+import { filterDate, idParams, offsetPage, pagination, prNumber, type PageWindow } from './shared.js';
 
 export const taskListQuery = pagination.extend({
   status: z.enum(TaskStatus).optional(),
@@ -27,16 +27,12 @@ export function taskHandlers(deps: RedispatchDeps): Record<'list' | 'show' | 're
       prNumber: query.pr_number,
       createdAt: { gte: query.since, lt: query.until },
     };
-    const [tasks, total] = await Promise.all([
-      deps.prisma.workflowTask.findMany({
-        where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: query.limit,
-        skip: query.offset,
-      }),
-      deps.prisma.workflowTask.count({ where }),
-    ]);
-    res.json({ data: tasks.map(taskView), pagination: { limit: query.limit, offset: query.offset, total } });
+    const read = {
+      rows: (window: PageWindow) =>
+        deps.prisma.workflowTask.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...window }),
+      total: () => deps.prisma.workflowTask.count({ where }),
+    };
+    res.json(await offsetPage(query, read, taskView));
   };
 
   const show: RequestHandler = async (req, res) => {

@@ -6,7 +6,7 @@ import { AppError } from '@hookfleet/http';
 import { principalOf, type TokenStore } from '../auth.js';
 import { isUniqueViolation } from '@hookfleet/db';
 import { parseInput } from '../validation.js';
-import { idParams, pagination } from './shared.js';
+import { idParams, offsetPage, pagination, type PageWindow } from './shared.js';
 
 const createBody = z
   .object({
@@ -81,17 +81,13 @@ export function tokenHandlers(deps: {
   const audit: RequestHandler = async (req, res) => {
     const query = parseInput(auditQuery, req.query);
     const where = { actorId: query.actor_id, action: query.action, outcome: query.outcome };
-    const [rows, total] = await Promise.all([
-      deps.prisma.auditLog.findMany({
-        where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: query.limit,
-        skip: query.offset,
-      }),
-      deps.prisma.auditLog.count({ where }),
-    ]);
-    res.json({
-      data: rows.map((row) => ({
+    const read = {
+      rows: (window: PageWindow) =>
+        deps.prisma.auditLog.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...window }),
+      total: () => deps.prisma.auditLog.count({ where }),
+    };
+    res.json(
+      await offsetPage(query, read, (row) => ({
         id: row.id,
         actor_id: row.actorId,
         actor_name: row.actorName,
@@ -102,8 +98,7 @@ export function tokenHandlers(deps: {
         outcome: row.outcome,
         created_at: row.createdAt,
       })),
-      pagination: { limit: query.limit, offset: query.offset, total },
-    });
+    );
   };
 
   return { list, issue, revoke, audit };

@@ -6,7 +6,7 @@ import { WorkflowKind, WorkflowState, type Prisma, type PrismaClient } from '@ho
 import { AppError } from '@hookfleet/http';
 import { eventSummary, taskView, workflowView } from '../serializers.js';
 import { parseInput } from '../validation.js';
-import { idParams, pagination, prNumber } from './shared.js';
+import { idParams, offsetPage, pagination, prNumber, type PageWindow } from './shared.js';
 
 export const workflowListQuery = pagination.extend({
   state: z.enum(WorkflowState).optional(),
@@ -24,16 +24,12 @@ export function workflowHandlers(deps: { prisma: PrismaClient }): Record<'list' 
       repository: query.repository,
       prNumber: query.pr_number,
     };
-    const [workflows, total] = await Promise.all([
-      deps.prisma.workflow.findMany({
-        where,
-        orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
-        take: query.limit,
-        skip: query.offset,
-      }),
-      deps.prisma.workflow.count({ where }),
-    ]);
-    res.json({ data: workflows.map(workflowView), pagination: { limit: query.limit, offset: query.offset, total } });
+    const read = {
+      rows: (window: PageWindow) =>
+        deps.prisma.workflow.findMany({ where, orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }], ...window }),
+      total: () => deps.prisma.workflow.count({ where }),
+    };
+    res.json(await offsetPage(query, read, workflowView));
   };
 
   const show: RequestHandler = async (req, res) => {

@@ -1,10 +1,12 @@
 // Admin API authentication and authorization. Tokens are random, shown once and stored as SHA-256 (they
 // carry 256 bits, so a slow hash adds nothing); ADMIN_API_TOKEN is kept as the bootstrap admin token. One
-// policy decides the least role of every route, so a route added tomorrow is covered the day it is added.
+// policy, read from the route table, decides the least role of every request, so a route added tomorrow is
+// covered the day it is added.
 import { createHash, randomBytes } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { ApiRole, PrismaClient } from '@hookfleet/db';
 import { AppError, bindRequestLog } from '@hookfleet/http';
+import type { RouteFacts } from './route-table.js';
 import { requireSameOrigin } from './sessions.js';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const satisfies readonly ApiRole[];
@@ -16,14 +18,51 @@ export interface Principal {
   role: ApiRole;
 }
 
-/** The least role a request needs: reads are for viewers, changes for operators, tokens, audit and source changes for admins. */
-export function requiredRole(method: string, requestPath: string): ApiRole {
-  const reading = method === 'GET' || method === 'HEAD';
-  // Express routes match case-insensitively: /api/v1/Tokens reaches the tokens routes, so it must be judged as them.
-  const path = requestPath.toLowerCase();
-  if (path.startsWith('/api/v1/tokens') || path.startsWith('/api/v1/audit')) return 'admin';
-  if (path.startsWith('/api/v1/sources')) return reading ? 'viewer' : 'admin';
-  return reading ? 'viewer' : 'operator';
+const API_PREFIX = '/api/v1/';
+
+/** A route's path as a pattern: Express matches case-insensitively, a parameter is one segment, "/" may end it. */
+const patternOf = (path: string) => {
+  const source = path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/:[A-Za-z]+/g, '[^/]+');
+  return new RegExp(`^${source}/?$`, 'i');
+};
+
+/** The part of a route's path that names what it acts on: /api/v1/sources for /api/v1/sources/:id/disable. */
+const resourceOf = (path: string) =>
+  path.startsWith(API_PREFIX) ? API_PREFIX + path.slice(API_PREFIX.length).split('/')[0] : null;
+
+/**
+ * The least role each request needs, from the route table: the role of the route it reaches. A path no route
+ * serves (a 404 to come) is judged by the resource it is under, so a mistyped path is as closed as its
+ * neighbours: a read needs the strictest role of the resource's reads, a change the strictest of all its
+ * routes; never less than viewer to read and operator to change, which is all Bull Board and paths outside
+ * any resource need.
+ */
+export function rolePolicy(routes: readonly RouteFacts[]): (method: string, requestPath: string) => ApiRole {
+  const guarded = routes.flatMap((route) =>
+    route.role === 'signature'
+      ? []
+      : [
+          {
+            method: route.method.toUpperCase(),
+            role: route.role,
+            pattern: patternOf(route.path),
+            resource: resourceOf(route.path),
+          },
+        ],
+  );
+  const strictest = (roles: ApiRole[]) => roles.reduce((a, b) => (RANK[b] > RANK[a] ? b : a));
+  return (method, requestPath) => {
+    const asRouted = method === 'HEAD' ? 'GET' : method;
+    const reached = guarded.find((route) => route.method === asRouted && route.pattern.test(requestPath));
+    if (reached) return reached.role;
+    const reading = asRouted === 'GET';
+    // Express routes match case-insensitively: /api/v1/Tokens/x must be judged as the tokens are.
+    const path = requestPath.toLowerCase();
+    const neighbours = guarded.filter(
+      (route) => route.resource !== null && path.startsWith(route.resource) && (!reading || route.method === 'GET'),
+    );
+    return strictest([reading ? 'viewer' : 'operator', ...neighbours.map((route) => route.role)]);
+  };
 }
 
 export const hasRole = (principal: Principal, role: ApiRole) => RANK[principal.role] >= RANK[role];
@@ -114,19 +153,21 @@ export const principalOf = (res: Response): Principal => {
 export function authenticate(deps: {
   tokens: TokenStore;
   session?: (req: Request) => Promise<Principal | null>;
+  routes: readonly RouteFacts[];
 }): RequestHandler {
+  const requiredRole = rolePolicy(deps.routes);
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const header = req.headers.authorization;
       let principal: Principal | null = null;
       if (typeof header === 'string') {
         const match = /^Bearer\s+(\S+)$/i.exec(header);
-        if (!match?.[1]) throw new AppError(401, 'missing_token', 'Authorization: Bearer <token> is required');
+        if (!match?.[1]) throw new AppError('missing_token', 'Authorization: Bearer <token> is required');
         principal = await deps.tokens.resolve(match[1]);
-        if (!principal) throw new AppError(401, 'invalid_token', 'the bearer token is not valid');
+        if (!principal) throw new AppError('invalid_token', 'the bearer token is not valid');
       } else {
         principal = (await deps.session?.(req)) ?? null;
-        if (!principal) throw new AppError(401, 'missing_token', 'Authorization: Bearer <token> is required');
+        if (!principal) throw new AppError('missing_token', 'Authorization: Bearer <token> is required');
       }
       const viaSession = typeof header !== 'string';
       (res.locals as { principal?: Principal }).principal = principal;
@@ -135,7 +176,7 @@ export function authenticate(deps: {
       if (viaSession) requireSameOrigin(req);
       const needed = requiredRole(req.method, req.path);
       if (!hasRole(principal, needed)) {
-        throw new AppError(403, 'insufficient_role', `this needs the ${needed} role; the token is ${principal.role}`);
+        throw new AppError('insufficient_role', `this needs the ${needed} role; the token is ${principal.role}`);
       }
       next();
     } catch (error) {

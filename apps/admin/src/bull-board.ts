@@ -79,7 +79,7 @@ export function bullBoardRouter(queues: EventQueues, deps: BoardDeps): Express {
   app.use((req, _res, next) => {
     const perPage = Number(req.query.jobsPerPage ?? 0);
     if (!Number.isFinite(perPage) || perPage > MAX_JOBS_PER_PAGE) {
-      throw new AppError(400, 'invalid_request', `jobsPerPage must be at most ${MAX_JOBS_PER_PAGE}`);
+      throw new AppError('invalid_request', `jobsPerPage must be at most ${MAX_JOBS_PER_PAGE}`);
     }
     next();
   });

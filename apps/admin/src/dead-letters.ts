@@ -12,7 +12,7 @@ import { retryTask } from './retry-task.js';
 export async function deadJob(deps: RedispatchDeps, queue: QueueName, jobId: string): Promise<Job> {
   const job = await deps.queues[queue].getJob(jobId);
   if (!job || !(await job.isFailed()))
-    throw new AppError(404, 'dead_letter_not_found', `no failed job ${jobId} in ${queue}`);
+    throw new AppError('dead_letter_not_found', `no failed job ${jobId} in ${queue}`);
   return job;
 }
 
@@ -49,8 +49,8 @@ async function sendBack(deps: RedispatchDeps, queue: QueueName, jobId: string): 
     where: { id: eventId },
     select: { status: true, generation: true, tasks: { select: { id: true, status: true, generation: true } } },
   });
-  if (!event) throw new AppError(404, 'event_not_found', `no event ${eventId}`);
-  if (event.status !== 'dead') throw new AppError(409, 'event_not_dead', `event is ${event.status}`);
+  if (!event) throw new AppError('event_not_found', `no event ${eventId}`);
+  if (event.status !== 'dead') throw new AppError('event_not_dead', `event is ${event.status}`);
   const deadTask = event.tasks.find((task) => task.generation === event.generation && task.status === 'dead');
   if (deadTask) {
     const retried = await retryTask(deps, deadTask.id);

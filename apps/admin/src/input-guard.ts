@@ -11,22 +11,18 @@ export const MAX_INPUT_DEPTH = 32;
 function refuse(found: UnsafeInput, where: 'query' | 'body'): never {
   switch (found.kind) {
     case 'forbidden_key':
-      throw new AppError(400, 'forbidden_key', `${where} ${found.path}: the key "${found.key}" is not allowed`);
+      throw new AppError('forbidden_key', `${where} ${found.path}: the key "${found.key}" is not allowed`);
     case 'too_deep':
-      throw new AppError(400, 'input_too_deep', `${where} ${found.path}: nested deeper than ${found.maxDepth}`);
+      throw new AppError('input_too_deep', `${where} ${found.path}: nested deeper than ${found.maxDepth}`);
     case 'invalid_string':
-      throw new AppError(
-        400,
-        'invalid_character',
-        `${where} ${found.path}: NUL and unpaired surrogates are not allowed`,
-      );
+      throw new AppError('invalid_character', `${where} ${found.path}: NUL and unpaired surrogates are not allowed`);
   }
 }
 
 export function refuseUnsafeInput(): RequestHandler {
   return (req, _res, next) => {
     // A NUL in the path would reach a route parameter (and Postgres) once decoded.
-    if (/%00/i.test(req.path)) throw new AppError(400, 'invalid_character', 'the path contains NUL');
+    if (/%00/i.test(req.path)) throw new AppError('invalid_character', 'the path contains NUL');
     const inQuery = findUnsafeInput(req.query, MAX_INPUT_DEPTH);
     if (inQuery) refuse(inQuery, 'query');
     const inBody = findUnsafeInput(req.body, MAX_INPUT_DEPTH);

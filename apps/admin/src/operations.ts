@@ -197,7 +197,7 @@ export async function startOperations(
   const processOperation = (job: Job<OperationData>) => {
     if (job.data.kind === 'reconcile') return reconcile();
     if (job.data.kind === 'github.recover') {
-      if (!deps.githubRecovery) throw new AppError(409, 'github_recovery_off', 'no hooks to recover are configured');
+      if (!deps.githubRecovery) throw new AppError('github_recovery_off', 'no hooks to recover are configured');
       return recoverFromGithub(deps.githubRecovery);
     }
     return runOperation(deps, job);
@@ -264,7 +264,7 @@ async function runOperation(deps: OperationsDeps, job: Job<OperationData>): Prom
           select: { queue: true, jobId: true },
         });
         await inBatches(events, (event) => {
-          if (!event.jobId) throw new AppError(409, 'no_job', 'the event has no job to retry');
+          if (!event.jobId) throw new AppError('no_job', 'the event has no job to retry');
           return retryDeadLetter(deps, event.queue as QueueName, event.jobId);
         });
       }
@@ -330,7 +330,7 @@ async function redrive(
           where: { id: event.id, redrives: event.redrives, status: 'dead' },
           data: { redrives: { increment: 1 } },
         });
-        if (claimed.count === 0) throw new AppError(409, 'redrive_raced', 'another re-drive took this event');
+        if (claimed.count === 0) throw new AppError('redrive_raced', 'another re-drive took this event');
         await retryDeadLetter(deps, event.queue as QueueName, event.jobId!);
       });
     }

@@ -27,7 +27,7 @@ export async function reprocessEvent(deps: RedispatchDeps, eventId: string): Pro
       sourceId: true,
     },
   });
-  if (!event) throw new AppError(404, 'event_not_found', `no event ${eventId}`);
+  if (!event) throw new AppError('event_not_found', `no event ${eventId}`);
   const { plan, sourceRetry } = await planStoredEvent(deps, event);
 
   if (event.status === 'received') {
@@ -41,7 +41,7 @@ export async function reprocessEvent(deps: RedispatchDeps, eventId: string): Pro
     return { eventId, generation: event.generation, jobId };
   }
   if (event.status !== 'processed' && event.status !== 'dead' && event.status !== 'discarded') {
-    throw new AppError(409, 'event_in_progress', `event is ${event.status}; reprocess it once it is processed or dead`);
+    throw new AppError('event_in_progress', `event is ${event.status}; reprocess it once it is processed or dead`);
   }
 
   const generation = event.generation + 1;
@@ -57,7 +57,7 @@ export async function reprocessEvent(deps: RedispatchDeps, eventId: string): Pro
       jobId: eventJobId(eventId, generation),
     },
   });
-  if (claimed.count === 0) throw new AppError(409, 'event_in_progress', 'event changed meanwhile; reload it');
+  if (claimed.count === 0) throw new AppError('event_in_progress', 'event changed meanwhile; reload it');
 
   // The dead generation's job leaves the dead-letter queue: its event is being handled again.
   if (event.jobId) {

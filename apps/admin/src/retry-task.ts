@@ -34,16 +34,16 @@ export async function retryTask(deps: RedispatchDeps, taskId: string): Promise<R
       },
     },
   });
-  if (!task) throw new AppError(404, 'task_not_found', `no task ${taskId}`);
+  if (!task) throw new AppError('task_not_found', `no task ${taskId}`);
   const { event } = task;
   if (task.status !== 'failed' && task.status !== 'dead') {
-    throw new AppError(409, 'task_not_failed', `task is ${task.status}; only failed or dead tasks can be retried`);
+    throw new AppError('task_not_failed', `task is ${task.status}; only failed or dead tasks can be retried`);
   }
   if (task.generation !== event.generation) {
-    throw new AppError(409, 'task_superseded', 'the event was reprocessed since; retry the newer task');
+    throw new AppError('task_superseded', 'the event was reprocessed since; retry the newer task');
   }
   if (event.status !== 'dead' && event.status !== 'processed') {
-    throw new AppError(409, 'event_in_progress', `its event is ${event.status}; BullMQ is still on it`);
+    throw new AppError('event_in_progress', `its event is ${event.status}; BullMQ is still on it`);
   }
 
   const claimed = await deps.prisma.$transaction(async (tx) => {
@@ -59,7 +59,7 @@ export async function retryTask(deps: RedispatchDeps, taskId: string): Promise<R
     });
     return true;
   });
-  if (!claimed) throw new AppError(409, 'task_not_failed', 'task changed meanwhile; reload it');
+  if (!claimed) throw new AppError('task_not_failed', 'task changed meanwhile; reload it');
 
   if (event.jobId) {
     const previous = await deps.queues[event.queue as QueueName].getJob(event.jobId);

@@ -1,4 +1,4 @@
-// The admin API speaks the design documents' snake_case.
+// The admin API's JSON is snake_case whatever the column's name in Prisma: these views are where rows become it.
 import type { TaskExecution, WebhookEvent, Workflow, WorkflowTask } from '@hookfleet/db';
 
 export function eventSummary(event: Omit<WebhookEvent, 'payload' | 'headers' | 'normalized' | 'transformed'>) {

@@ -16,19 +16,10 @@ import { auditTrail } from './audit.js';
 import { refuseUnsafeInput } from './input-guard.js';
 import { BULL_BOARD_PATH, bullBoardInlineStyles, bullBoardRouter } from './bull-board.js';
 import { cookieSecurityOf, type AdminConfig } from './config.js';
-import { createSecretBox, type TransformSandbox } from '@hookfleet/sources';
+import type { TransformSandbox } from '@hookfleet/sources';
 import express from 'express';
-import { deadLetterRoutes } from './routes/dead-letters.js';
-import { eventRoutes } from './routes/events.js';
-import { masCallbackRoutes } from './routes/mas-callback.js';
-import { sourceRoutes } from './routes/sources.js';
-import { statsRoutes } from './routes/stats.js';
-import { operationRoutes } from './routes/operations.js';
 import type { Operations } from './operations.js';
-import { openApiDocument } from './openapi.js';
-import { taskRoutes } from './routes/tasks.js';
-import { tokenRoutes } from './routes/tokens.js';
-import { workflowRoutes } from './routes/workflows.js';
+import { adminRoutes, type AdminRoute } from './route-table.js';
 import { LOGIN_STYLE_HASH, loginRedirect, sessionRoutes, type SessionStore } from './sessions.js';
 
 export interface AdminDeps {
@@ -66,7 +57,10 @@ export function createAdminServer(deps: AdminDeps): Express {
         }),
     }),
   );
-  app.use(masCallbackRoutes({ prisma: deps.prisma, secret: deps.config.MAS_CALLBACK_SECRET, logger: deps.logger }));
+  const routes = adminRoutes(deps);
+  const signed = (route: AdminRoute) => route.role === 'signature';
+  // Signed routes check their caller themselves, before any token is asked for.
+  mount(app, routes.filter(signed));
   if (deps.sessions) {
     app.use(
       sessionRoutes({ sessions: deps.sessions, tokens: deps.tokens, secureCookie: cookieSecurityOf(deps.config) }),
@@ -77,32 +71,22 @@ export function createAdminServer(deps: AdminDeps): Express {
   // Admin callers are operators and their tools: their trace is continued.
   app.use(requestSpan('@hookfleet/admin', { callerTrace: 'continue' }));
   app.use(auditTrail(deps));
-  app.use(authenticate({ tokens: deps.tokens, session: deps.sessions?.session }));
+  app.use(authenticate({ tokens: deps.tokens, session: deps.sessions?.session, routes }));
   if (deps.sessions) app.use(loginRedirect(BULL_BOARD_PATH));
   app.use(express.json({ limit: '100kb' }));
   app.use(refuseUnsafeInput());
-  app.use(tokenRoutes(deps));
-  app.use(eventRoutes({ ...deps, maxInlineBytes: deps.config.ADMIN_MAX_INLINE_BYTES }));
-  app.use(taskRoutes(deps));
-  app.use(workflowRoutes(deps));
-  app.use(deadLetterRoutes(deps));
-  app.use(statsRoutes(deps));
-  app.use(operationRoutes(deps));
-  const apiDocument = openApiDocument();
-  app.get('/api/v1/openapi.json', (_req, res) => {
-    res.json(apiDocument);
-  });
-  app.use(
-    sourceRoutes({
-      prisma: deps.prisma,
-      box: deps.config.SOURCE_SECRETS_KEY ? createSecretBox(deps.config.SOURCE_SECRETS_KEY) : null,
-      transforms: deps.transforms,
-    }),
+  mount(
+    app,
+    routes.filter((route) => !signed(route)),
   );
   app.use(BULL_BOARD_PATH, bullBoardRouter(deps.queues, deps));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;
+}
+
+function mount(app: Express, routes: readonly AdminRoute[]) {
+  for (const route of routes) app[route.method](route.path, route.handler);
 }
 
 /**

@@ -111,7 +111,7 @@ function originOf(req: Request): 'same-origin' | 'cross-origin' | 'unknown' {
 
 /** The sign-in and sign-out forms: refused when posted from another origin; a caller that says nothing has no cookie to abuse. */
 function refuseCrossSite(req: Request): void {
-  if (originOf(req) === 'cross-origin') throw new AppError(403, 'cross_site_form', 'cross-site form posts are refused');
+  if (originOf(req) === 'cross-origin') throw new AppError('cross_site_form', 'cross-site form posts are refused');
 }
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -123,11 +123,7 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function requireSameOrigin(req: Request): void {
   if (READS.has(req.method) || originOf(req) === 'same-origin') return;
-  throw new AppError(
-    403,
-    'cross_site_request',
-    'changes made with a session cookie must come from the admin’s own pages',
-  );
+  throw new AppError('cross_site_request', 'changes made with a session cookie must come from the admin’s own pages');
 }
 
 function hostOf(url: string): string | null {

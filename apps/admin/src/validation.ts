@@ -6,7 +6,6 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unkn
   const result = schema.safeParse(input);
   if (!result.success) {
     throw new AppError(
-      400,
       'invalid_request',
       'request parameters are invalid',
       result.error.issues.map((issue) => ({ field: issue.path.join('.'), message: issue.message })),

@@ -36,11 +36,7 @@ export function createRateLimiter(redis: Redis, prefix: string, scope: RateLimit
     }),
     handler: (_req, _res, next) => {
       next(
-        new AppError(
-          429,
-          'rate_limited',
-          `too many deliveries for this ${scope.name}; retry after the Retry-After delay`,
-        ),
+        new AppError('rate_limited', `too many deliveries for this ${scope.name}; retry after the Retry-After delay`),
       );
     },
   };

@@ -1,7 +1,9 @@
-// One error shape in every app: the design documents' {error, status_code, path, correlation_id} plus a
-// machine-readable code.
+// One error shape in every app: {error, code, status_code, path, correlation_id}, plus details where the
+// client can act on them (which fields failed, and why). The code names the refusal and fixes its status
+// (error-codes.ts); the message is for people and may change.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { isDatabaseUnavailable } from '@hookfleet/db';
+import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 import { correlationIdOf, requestLoggerOf, requestMetricsOf } from './request-context.js';
 
 export interface ErrorBody {
@@ -15,13 +17,30 @@ export interface ErrorBody {
 
 export class AppError extends Error {
   override name = 'AppError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown);
+  /**
+   * @deprecated The status comes from the code: write `new AppError(code, message, details?)`. Kept only
+   * while the ingress's webhook route moves to that form; the status given here is ignored.
+   */
+  constructor(status: number, code: ErrorCode, message: string, details?: unknown);
+  constructor(...args: [ErrorCode, string, unknown?] | [number, ErrorCode, string, unknown?]) {
+    const [code, message, details] = typeof args[0] === 'number' ? args.slice(1) : args;
+    super(message as string);
+    this.code = code as ErrorCode;
+    this.status = ERROR_CODES[this.code];
+    this.details = details;
+  }
+
+  /**
+   * A refusal whose status is decided elsewhere, the one way around the table: an http-errors 4xx keeps the
+   * status its library chose, and a refused MAS callback signature is a 401 whatever the provider's code.
+   */
+  static withStatus(status: number, code: ErrorCode, message: string): AppError {
+    return Object.assign(new AppError(code, message), { status });
   }
 }
 
@@ -29,17 +48,17 @@ export class AppError extends Error {
 function fromBodyParser(error: { type?: string; message: string }): AppError | null {
   switch (error.type) {
     case 'entity.too.large':
-      return new AppError(413, 'payload_too_large', 'request body exceeds the size limit');
+      return new AppError('payload_too_large', 'request body exceeds the size limit');
     case 'request.aborted':
-      return new AppError(400, 'request_aborted', 'request body was not received in full');
+      return new AppError('request_aborted', 'request body was not received in full');
     case 'request.size.invalid':
-      return new AppError(400, 'invalid_content_length', 'request body length does not match Content-Length');
+      return new AppError('invalid_content_length', 'request body length does not match Content-Length');
     case 'encoding.unsupported':
-      return new AppError(415, 'unsupported_encoding', error.message);
+      return new AppError('unsupported_encoding', error.message);
     case 'charset.unsupported':
-      return new AppError(415, 'unsupported_charset', error.message);
+      return new AppError('unsupported_charset', error.message);
     case 'entity.parse.failed':
-      return new AppError(400, 'invalid_json', 'request body is not valid JSON');
+      return new AppError('invalid_json', 'request body is not valid JSON');
     default:
       return null;
   }
@@ -48,8 +67,7 @@ function fromBodyParser(error: { type?: string; message: string }): AppError | n
 /** Errors Express and its parsers raise for a bad request (they carry a 4xx status) as the API's 4xx. */
 function fromClientError(error: object): AppError | null {
   // The router's decodeURIComponent of a path parameter (e.g. /events/%E0%A4%A).
-  if (error instanceof URIError)
-    return new AppError(400, 'invalid_path_encoding', 'the path is not valid percent-encoding');
+  if (error instanceof URIError) return new AppError('invalid_path_encoding', 'the path is not valid percent-encoding');
   const { code, status, statusCode, expose } = error as {
     code?: unknown;
     status?: unknown;
@@ -58,37 +76,37 @@ function fromClientError(error: object): AppError | null {
   };
   // zlib's errors (Z_DATA_ERROR, ...), raised by body-parser while inflating a body.
   if (typeof code === 'string' && code.startsWith('Z_')) {
-    return new AppError(400, 'invalid_content_encoding', 'the body is not encoded as its Content-Encoding says');
+    return new AppError('invalid_content_encoding', 'the body is not encoded as its Content-Encoding says');
   }
   // http-errors marks the ones meant for the client (a downstream's 4xx seen by axios is not one of them).
   const clientStatus = typeof status === 'number' ? status : statusCode;
   if (expose === true && typeof clientStatus === 'number' && clientStatus >= 400 && clientStatus < 500) {
-    return new AppError(clientStatus, 'bad_request', 'the request could not be read');
+    return AppError.withStatus(clientStatus, 'bad_request', 'the request could not be read');
   }
   return null;
 }
 
-const INTERNAL_ERROR = 'internal_error';
+const INTERNAL_ERROR = 'internal_error' satisfies ErrorCode;
 
 /** What a 503 for an outage tells the caller: worth trying again soon. */
 const RETRY_AFTER_OUTAGE_SECONDS = 5;
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new AppError(404, 'not_found', `no route for ${req.method} ${req.path}`));
+  next(new AppError('not_found', `no route for ${req.method} ${req.path}`));
 };
 
 /** Any thrown value as the AppError the client will see (unknown errors are a 500). */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
-  if (typeof error !== 'object' || error === null) return new AppError(500, INTERNAL_ERROR, 'internal server error');
+  if (typeof error !== 'object' || error === null) return new AppError(INTERNAL_ERROR, 'internal server error');
   // An outage, not a fault of the request: a fast 503 the caller can retry.
   if (isDatabaseUnavailable(error)) {
-    return new AppError(503, 'database_unavailable', 'the database is unreachable; retry shortly');
+    return new AppError('database_unavailable', 'the database is unreachable; retry shortly');
   }
   return (
     fromBodyParser(error as { type?: string; message: string }) ??
     fromClientError(error) ??
-    new AppError(500, INTERNAL_ERROR, 'internal server error')
+    new AppError(INTERNAL_ERROR, 'internal server error')
   );
 }
 

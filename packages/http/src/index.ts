@@ -1,4 +1,5 @@
 export { AppError, errorHandler, notFoundHandler, toAppError, type ErrorBody } from './errors.js';
+export { ERROR_CODES, type ErrorCode } from './error-codes.js';
 export { bindRequestLog, requestContext, correlationIdOf, requestLoggerOf } from './request-context.js';
 export {
   healthRoutes,

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Metrics } from '@hookfleet/observability';
 import { QUEUE_NAMES } from '@hookfleet/queue';
@@ -10,25 +10,25 @@ import { pagination } from './shared.js';
 export const deadLetterListQuery = pagination.extend({ queue: z.enum(QUEUE_NAMES).optional() });
 const jobParams = z.object({ queue: z.enum(QUEUE_NAMES), jobId: z.string().min(1).max(200) });
 
-export function deadLetterRoutes(deps: RedispatchDeps & { metrics: Metrics }): Router {
-  const router = Router();
-
-  router.get('/api/v1/dead-letters', async (req, res) => {
+export function deadLetterHandlers(
+  deps: RedispatchDeps & { metrics: Metrics },
+): Record<'list' | 'retry' | 'discard', RequestHandler> {
+  const list: RequestHandler = async (req, res) => {
     const query = parseInput(deadLetterListQuery, req.query);
     const queues = query.queue ? [query.queue] : [...QUEUE_NAMES];
     const page = await listDeadLetters(deps, queues, query);
     res.json({ data: page.data, pagination: { limit: query.limit, offset: query.offset, total: page.total } });
-  });
+  };
 
-  router.post('/api/v1/dead-letters/:queue/:jobId/retry', async (req, res) => {
+  const retry: RequestHandler = async (req, res) => {
     const { queue, jobId } = parseInput(jobParams, req.params);
     res.status(202).json({ status: 'retrying', ...(await retryDeadLetter(deps, queue, jobId)) });
-  });
+  };
 
-  router.post('/api/v1/dead-letters/:queue/:jobId/discard', async (req, res) => {
+  const discard: RequestHandler = async (req, res) => {
     const { queue, jobId } = parseInput(jobParams, req.params);
     res.json({ status: 'discarded', ...(await discardDeadLetter(deps, queue, jobId)) });
-  });
+  };
 
-  return router;
+  return { list, retry, discard };
 }

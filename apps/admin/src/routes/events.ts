@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
 import type { QueueName } from '@hookfleet/queue';
@@ -62,10 +62,10 @@ const documentView = (name: 'payload' | 'transformed', document: BoundedDocument
   ...(document.preview !== null ? { [`${name}_preview`]: document.preview } : {}),
 });
 
-export function eventRoutes(deps: RedispatchDeps & { maxInlineBytes: number }): Router {
-  const router = Router();
-
-  router.get('/api/v1/events', async (req, res) => {
+export function eventHandlers(
+  deps: RedispatchDeps & { maxInlineBytes: number },
+): Record<'list' | 'show' | 'reprocess', RequestHandler> {
+  const list: RequestHandler = async (req, res) => {
     const { limit, cursor, ...filter } = parseInput(listQuery, splitPayloadFields(req.query));
     const [page, count] = await Promise.all([
       findEventIds(deps.prisma, filter, { limit, cursor }),
@@ -81,12 +81,12 @@ export function eventRoutes(deps: RedispatchDeps & { maxInlineBytes: number }): 
       // total_capped: there are more than `total` (see EVENT_COUNT_CAP).
       pagination: { limit, next_cursor: page.nextCursor, total: count.total, total_capped: count.capped },
     });
-  });
+  };
 
-  router.get('/api/v1/events/:id', async (req, res) => {
+  const show: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const documents = await boundedDocuments(deps.prisma, id, deps.maxInlineBytes);
-    if (!documents) throw new AppError(404, 'event_not_found', `no event ${id}`);
+    if (!documents) throw new AppError('event_not_found', `no event ${id}`);
     const event = await deps.prisma.webhookEvent.findUnique({
       where: { id },
       omit: { payload: true, transformed: true },
@@ -95,7 +95,7 @@ export function eventRoutes(deps: RedispatchDeps & { maxInlineBytes: number }): 
         forwardAttempts: { orderBy: [{ generation: 'asc' }, { attempt: 'asc' }] },
       },
     });
-    if (!event) throw new AppError(404, 'event_not_found', `no event ${id}`);
+    if (!event) throw new AppError('event_not_found', `no event ${id}`);
     const job = event.jobId ? await deps.queues[event.queue as QueueName].getJob(event.jobId) : undefined;
     res.json({
       ...eventSummary(event),
@@ -130,15 +130,15 @@ export function eventRoutes(deps: RedispatchDeps & { maxInlineBytes: number }): 
           }
         : null,
     });
-  });
+  };
 
-  router.post('/api/v1/events/:id/reprocess', async (req, res) => {
+  const reprocess: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const result = await reprocessEvent(deps, id);
     res
       .status(202)
       .json({ status: 'reprocessing', event_id: result.eventId, generation: result.generation, job_id: result.jobId });
-  });
+  };
 
-  return router;
+  return { list, show, reprocess };
 }

@@ -1,6 +1,6 @@
 // MAS's answer to a review_pull_request task. Not behind the admin token: MAS signs each callback with
 // Standard Webhooks under MAS_CALLBACK_SECRET, and the signature is checked over the exact bytes received.
-import express, { Router } from 'express';
+import express, { type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Prisma, PrismaClient } from '@hookfleet/db';
 import { AppError, correlationIdOf } from '@hookfleet/http';
@@ -39,8 +39,7 @@ export async function applyMasCallback(prisma: PrismaClient, callback: MasCallba
       orderBy: { createdAt: 'desc' },
       select: { id: true, status: true, output: true, updatedAt: true },
     });
-    if (!task)
-      throw new AppError(404, 'task_not_found', `no ${MAS_TASK_TYPE} task with MAS task id ${callback.task_id}`);
+    if (!task) throw new AppError('task_not_found', `no ${MAS_TASK_TYPE} task with MAS task id ${callback.task_id}`);
     if (task.status === 'completed') return { status: 'already_completed', taskId: task.id };
 
     const data: Prisma.WorkflowTaskUpdateManyMutationInput =
@@ -59,23 +58,26 @@ export async function applyMasCallback(prisma: PrismaClient, callback: MasCallba
     });
     if (count === 1) return { status: callback.status, taskId: task.id };
   }
-  throw new AppError(409, 'task_busy', 'the task kept changing while the callback was applied; send it again');
+  throw new AppError('task_busy', 'the task kept changing while the callback was applied; send it again');
 }
 
 function asObject(value: Prisma.JsonValue | null): Prisma.JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
 }
 
-export function masCallbackRoutes(deps: { prisma: PrismaClient; secret: string | undefined; logger: Logger }): Router {
-  const router = Router();
+/** The callback's steps: refused unless configured, the exact bytes read, then verified and applied. */
+export function masCallbackHandlers(deps: {
+  prisma: PrismaClient;
+  secret: string | undefined;
+  logger: Logger;
+}): RequestHandler[] {
   // Empty when unconfigured; the first handler answers 404 before verification could run against it.
   const secrets = deps.secret ? [deps.secret] : [];
 
-  router.post(
-    MAS_CALLBACK_PATH,
+  return [
     (req, _res, next) => {
       // Unconfigured: the route does not exist, and no body is read.
-      if (secrets.length === 0) throw new AppError(404, 'not_found', `no route for ${req.method} ${req.path}`);
+      if (secrets.length === 0) throw new AppError('not_found', `no route for ${req.method} ${req.path}`);
       next();
     },
     express.raw({ type: () => true, limit: '1mb' }),
@@ -83,7 +85,7 @@ export function masCallbackRoutes(deps: { prisma: PrismaClient; secret: string |
       const logger = deps.logger.child({ correlation_id: correlationIdOf(res) });
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const text = decodeUtf8(body);
-      if (text === null) throw new AppError(400, 'invalid_encoding', 'request body is not valid UTF-8');
+      if (text === null) throw new AppError('invalid_encoding', 'request body is not valid UTF-8');
       const delivery: RawDelivery = {
         headers: req.headers,
         body,
@@ -94,11 +96,12 @@ export function masCallbackRoutes(deps: { prisma: PrismaClient; secret: string |
       const verified = await standardWebhooksProvider.verify(delivery, secrets);
       if (!verified.ok) {
         logger.warn('MAS callback rejected', { security_event: true, code: verified.code, client_ip: req.ip });
-        throw new AppError(401, verified.code, verified.message);
+        // Any refused signature is a 401 here, a missing header included: the caller is not authenticated.
+        throw AppError.withStatus(401, verified.code, verified.message);
       }
 
       const parsed = standardWebhooksProvider.parse(delivery);
-      if (!parsed.ok) throw new AppError(400, 'invalid_request', parsed.message);
+      if (!parsed.ok) throw new AppError('invalid_request', parsed.message);
       // What Postgres's text and jsonb cannot hold (NUL, unpaired surrogates) is stored as U+FFFD.
       toStorableJson(parsed.payload, text);
       const callback = parseInput(masCallbackSchema, parsed.payload);
@@ -110,7 +113,5 @@ export function masCallbackRoutes(deps: { prisma: PrismaClient; secret: string |
       });
       res.json({ status: outcome.status, task_id: outcome.taskId });
     },
-  );
-
-  return router;
+  ];
 }

@@ -1,6 +1,6 @@
 // Bulk operations and retention: each answers 202 with an operation id; the work runs on the operations
 // queue (operations.ts) and GET /api/v1/operations/:id reports its progress.
-import { Router, type Response } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { AppError } from '@hookfleet/http';
 import { principalOf } from '../auth.js';
@@ -11,39 +11,45 @@ import { parseInput } from '../validation.js';
 const filterBody = <Filter extends z.ZodType>(filter: Filter) => z.object({ filter }).strict();
 const operationParams = z.object({ id: z.string().regex(/^\d+$/, 'not an operation id') });
 
-export function operationRoutes(deps: { operations: Operations; githubRecoveryHooks: readonly string[] }): Router {
-  const router = Router();
+export function operationHandlers(deps: {
+  operations: Operations;
+  githubRecoveryHooks: readonly string[];
+}): Record<
+  'reprocessEvents' | 'retryTasks' | 'retryDeadLetters' | 'cleanup' | 'githubRecovery' | 'runGithubRecovery' | 'show',
+  RequestHandler
+> {
   const start = async (res: Response, operation: Operation) => {
     const id = await deps.operations.start(operation, principalOf(res).name);
     res.status(202).json({ status: 'accepted', operation_id: id, status_url: `/api/v1/operations/${id}` });
   };
 
-  router.post('/api/v1/events/reprocess', async (req, res) => {
+  const reprocessEvents: RequestHandler = async (req, res) => {
     const { filter } = parseInput(filterBody(eventFilterSchema), req.body);
     await start(res, { kind: 'events.reprocess', filter });
-  });
+  };
 
-  router.post('/api/v1/tasks/retry', async (req, res) => {
+  const retryTasks: RequestHandler = async (req, res) => {
     const { filter } = parseInput(filterBody(taskFilterSchema), req.body);
     await start(res, { kind: 'tasks.retry', filter });
-  });
+  };
 
-  router.post('/api/v1/dead-letters/retry', async (req, res) => {
+  const retryDeadLetters: RequestHandler = async (req, res) => {
     const { filter } = parseInput(filterBody(eventFilterSchema), req.body);
     await start(res, { kind: 'dead_letters.retry', filter });
-  });
+  };
 
-  router.post('/api/v1/admin/cleanup', async (req, res) => {
+  const cleanup: RequestHandler = async (req, res) => {
     const params = parseInput(cleanupSchema, req.body ?? {});
     const id = await deps.operations.start({ kind: 'cleanup', params }, principalOf(res).name);
-    // The design documents' shape, with the operation's id and where to follow it.
+    // Cleanup's own answer (`cleanup_triggered`, its id as `task_id`), which callers read, plus the
+    // operation's id and where to follow it as every operation has.
     res
       .status(202)
       .json({ status: 'cleanup_triggered', task_id: id, operation_id: id, status_url: `/api/v1/operations/${id}` });
-  });
+  };
 
   // Missed-delivery recovery: what it watches and its last run; and a run now, beside the scheduled ones.
-  router.get('/api/v1/github/recovery', async (_req, res) => {
+  const githubRecovery: RequestHandler = async (_req, res) => {
     const last = await deps.operations.lastGithubRecovery();
     res.json({
       enabled: deps.githubRecoveryHooks.length > 0,
@@ -60,23 +66,22 @@ export function operationRoutes(deps: { operations: Operations; githubRecoveryHo
         errors: last.errors,
       },
     });
-  });
+  };
 
-  router.post('/api/v1/github/recovery/run', async (_req, res) => {
+  const runGithubRecovery: RequestHandler = async (_req, res) => {
     if (deps.githubRecoveryHooks.length === 0) {
       throw new AppError(
-        409,
         'github_recovery_off',
         'set GITHUB_RECOVERY_HOOKS (and credentials) to recover missed deliveries',
       );
     }
     await start(res, { kind: 'github.recover' });
-  });
+  };
 
-  router.get('/api/v1/operations/:id', async (req, res) => {
+  const show: RequestHandler = async (req, res) => {
     const { id } = parseInput(operationParams, req.params);
     const job = await deps.operations.get(id);
-    if (!job) throw new AppError(404, 'operation_not_found', `no operation ${id}`);
+    if (!job) throw new AppError('operation_not_found', `no operation ${id}`);
     res.json({
       id: job.id,
       kind: job.data.kind,
@@ -88,7 +93,7 @@ export function operationRoutes(deps: { operations: Operations; githubRecoveryHo
       created_at: new Date(job.timestamp),
       finished_at: job.finishedOn ? new Date(job.finishedOn) : null,
     });
-  });
+  };
 
-  return router;
+  return { reprocessEvents, retryTasks, retryDeadLetters, cleanup, githubRecovery, runGithubRecovery, show };
 }

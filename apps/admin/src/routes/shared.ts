@@ -5,6 +5,19 @@ export const pagination = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
+/** The rows of one page, in Prisma's terms. */
+export type PageWindow = { take: number; skip: number };
+
+/** One page of an offset-paged list, read with its total, as the API answers it: `{ data, pagination }`. */
+export async function offsetPage<Row, View>(
+  page: z.infer<typeof pagination>,
+  read: { rows: (window: PageWindow) => Promise<Row[]>; total: () => Promise<number> },
+  view: (row: Row) => View,
+) {
+  const [rows, total] = await Promise.all([read.rows({ take: page.limit, skip: page.offset }), read.total()]);
+  return { data: rows.map(view), pagination: { limit: page.limit, offset: page.offset, total } };
+}
+
 export const idParams = z.object({ id: z.string().uuid('must be a UUID') });
 
 /** A time bound on a filter: what Postgres's timestamptz holds comfortably (years 1970 to 9999). */

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
@@ -79,17 +79,14 @@ function sourceBody(source: SourceView) {
   };
 }
 
-const SOURCE_ERROR_STATUS = { source_not_found: 404, secret_required: 400, source_exists: 409 } as const;
-
 /** Source errors and settings validation errors as the API's error shape. */
 async function translate<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof SourceError) throw new AppError(SOURCE_ERROR_STATUS[error.code], error.code, error.message);
+    if (error instanceof SourceError) throw new AppError(error.code, error.message);
     if (error instanceof z.ZodError) {
       throw new AppError(
-        400,
         'invalid_settings',
         'source settings are invalid',
         error.issues.map((issue) => ({ field: `settings.${issue.path.join('.')}`, message: issue.message })),
@@ -99,49 +96,48 @@ async function translate<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function sourceRoutes(deps: {
+export function sourceHandlers(deps: {
   prisma: PrismaClient;
   box: SecretBox | null;
   transforms: TransformSandbox;
-}): Router {
-  const router = Router();
+}): Record<'list' | 'create' | 'show' | 'update' | 'disable' | 'rotateSecret' | 'testTransform', RequestHandler> {
   const sourceDeps = (): SourceDeps => {
-    if (!deps.box) throw new AppError(503, 'sources_unavailable', 'set SOURCE_SECRETS_KEY to manage sources');
+    if (!deps.box) throw new AppError('sources_unavailable', 'set SOURCE_SECRETS_KEY to manage sources');
     return { prisma: deps.prisma, box: deps.box };
   };
 
-  router.get('/api/v1/sources', async (_req, res) => {
+  const list: RequestHandler = async (_req, res) => {
     res.json({ data: (await listSources(sourceDeps())).map(sourceBody) });
-  });
+  };
 
-  router.post('/api/v1/sources', async (req, res) => {
+  const create: RequestHandler = async (req, res) => {
     const body = parseInput(createBody, req.body);
     const { source, secret, forwardSigningSecret } = await translate(() => createSource(sourceDeps(), body));
     // The only time the secrets are shown.
     res.status(201).json({ ...sourceBody(source), secret, ...forwardSecretBody(forwardSigningSecret) });
-  });
+  };
 
-  router.get('/api/v1/sources/:id', async (req, res) => {
+  const show: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const source = await getSource(sourceDeps(), id);
-    if (!source) throw new AppError(404, 'source_not_found', `no source ${id}`);
+    if (!source) throw new AppError('source_not_found', `no source ${id}`);
     res.json(sourceBody(source));
-  });
+  };
 
-  router.patch('/api/v1/sources/:id', async (req, res) => {
+  const update: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const body = parseInput(patchBody, req.body);
     const updated = await translate(() => updateSource(sourceDeps(), id, body));
     // Switching a source into forward mode makes its signing secret: shown here, once.
     res.json({ ...sourceBody(updated), ...forwardSecretBody(updated.forwardSigningSecret) });
-  });
+  };
 
-  router.post('/api/v1/sources/:id/disable', async (req, res) => {
+  const disable: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     res.json(sourceBody(await translate(() => updateSource(sourceDeps(), id, { enabled: false }))));
-  });
+  };
 
-  router.post('/api/v1/sources/:id/rotate-secret', async (req, res) => {
+  const rotateSecret: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const body = parseInput(rotateBody, req.body ?? {});
     const { source, secret } = await translate(() =>
@@ -151,31 +147,31 @@ export function sourceRoutes(deps: {
       }),
     );
     res.json({ ...sourceBody(source), secret });
-  });
+  };
 
   // A dry run: the expression over a sample payload in the worker's sandbox, so a result or a broken limit
   // shows before the source is saved. Nothing is written.
-  router.post('/api/v1/sources/:id/transform/test', async (req, res) => {
+  const testTransform: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const body = parseInput(transformTestBody, req.body ?? {});
     const source = await getSource(sourceDeps(), id);
-    if (!source) throw new AppError(404, 'source_not_found', `no source ${id}`);
+    if (!source) throw new AppError('source_not_found', `no source ${id}`);
     const { processing } = source.settings;
     const expression = body.expression ?? (processing.mode === 'transform' ? processing.expression : undefined);
     if (expression === undefined) {
-      throw new AppError(400, 'no_transform_expression', 'the source is not in transform mode: pass "expression"');
+      throw new AppError('no_transform_expression', 'the source is not in transform mode: pass "expression"');
     }
     const compileError = jsonataError(expression);
-    if (compileError) throw new AppError(400, 'invalid_expression', `invalid JSONata: ${compileError}`);
+    if (compileError) throw new AppError('invalid_expression', `invalid JSONata: ${compileError}`);
     const outcome = await deps.transforms.run(expression, body.payload);
     res.json(
       outcome.ok
         ? { ok: true, result: outcome.result, output_bytes: outcome.bytes, duration_ms: outcome.durationMs }
         : { ok: false, limit: outcome.limit, error: outcome.message, duration_ms: outcome.durationMs },
     );
-  });
+  };
 
-  return router;
+  return { list, create, show, update, disable, rotateSecret, testTransform };
 }
 
 const forwardSecretBody = (secret: string | undefined) => (secret ? { forward_signing_secret: secret } : {});

@@ -1,6 +1,6 @@
 // Operator statistics: totals by status and type, average processing time, queue depths (the failed
 // count is the dead-letter queue's depth), and the last 24 hours' activity and error rates.
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { PrismaClient } from '@hookfleet/db';
 import { UNFINISHED_EVENT_STATUSES, oldestUnfinishedAgeSeconds, queueDepths, type EventQueues } from '@hookfleet/queue';
 import type { Operations } from '../operations.js';
@@ -12,12 +12,15 @@ const countsBy = <Key extends string>(rows: Array<Record<Key, string> & { _count
 
 const percent = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 100);
 
-export function statsRoutes(deps: { prisma: PrismaClient; queues: EventQueues; operations: Operations }): Router {
-  const router = Router();
+export function statsHandlers(deps: {
+  prisma: PrismaClient;
+  queues: EventQueues;
+  operations: Operations;
+}): Record<'reconciler' | 'totals' | 'lastDay', RequestHandler> {
   const { prisma } = deps;
 
   // The reconciler's last run, and what is unfinished now.
-  router.get('/api/v1/reconciler', async (_req, res) => {
+  const reconciler: RequestHandler = async (_req, res) => {
     const [lastRun, oldest, unfinished] = await Promise.all([
       deps.operations.lastReconcile(),
       oldestUnfinishedAgeSeconds(prisma),
@@ -39,9 +42,9 @@ export function statsRoutes(deps: { prisma: PrismaClient; queues: EventQueues; o
       oldest_unfinished_age_seconds: oldest,
       unfinished_by_status: countsBy(unfinished, 'status'),
     });
-  });
+  };
 
-  router.get('/api/v1/metrics', async (_req, res) => {
+  const totals: RequestHandler = async (_req, res) => {
     const [eventsByStatus, eventsByType, tasksByStatus, tasksByType, executions, processing, depths] =
       await Promise.all([
         prisma.webhookEvent.groupBy({ by: ['status'], _count: { _all: true } }),
@@ -67,9 +70,9 @@ export function statsRoutes(deps: { prisma: PrismaClient; queues: EventQueues; o
         processing[0]?.avg_ms === null || processing[0] === undefined ? null : Math.round(processing[0].avg_ms),
       queues: depths,
     });
-  });
+  };
 
-  router.get('/api/v1/admin/stats', async (_req, res) => {
+  const lastDay: RequestHandler = async (_req, res) => {
     const since = new Date(Date.now() - DAY_MS);
     const [webhooks, failedWebhooks, tasks, failedTasks] = await Promise.all([
       prisma.webhookEvent.count({ where: { receivedAt: { gte: since } } }),
@@ -87,7 +90,7 @@ export function statsRoutes(deps: { prisma: PrismaClient; queues: EventQueues; o
         task_error_rate: percent(failedTasks, tasks),
       },
     });
-  });
+  };
 
-  return router;
+  return { reconciler, totals, lastDay };
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { TaskStatus, type Prisma } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
@@ -6,7 +6,7 @@ import { retryTask } from '../retry-task.js';
 import { executionView, taskView } from '../serializers.js';
 import type { RedispatchDeps } from '../redispatch.js';
 import { parseInput } from '../validation.js';
-import { filterDate, idParams, pagination, prNumber } from './shared.js';
+import { filterDate, idParams, offsetPage, pagination, prNumber, type PageWindow } from './shared.js';
 
 export const taskListQuery = pagination.extend({
   status: z.enum(TaskStatus).optional(),
@@ -17,10 +17,8 @@ export const taskListQuery = pagination.extend({
   until: filterDate.optional(),
 });
 
-export function taskRoutes(deps: RedispatchDeps): Router {
-  const router = Router();
-
-  router.get('/api/v1/tasks', async (req, res) => {
+export function taskHandlers(deps: RedispatchDeps): Record<'list' | 'show' | 'retry', RequestHandler> {
+  const list: RequestHandler = async (req, res) => {
     const query = parseInput(taskListQuery, req.query);
     const where: Prisma.WorkflowTaskWhereInput = {
       status: query.status,
@@ -29,33 +27,29 @@ export function taskRoutes(deps: RedispatchDeps): Router {
       prNumber: query.pr_number,
       createdAt: { gte: query.since, lt: query.until },
     };
-    const [tasks, total] = await Promise.all([
-      deps.prisma.workflowTask.findMany({
-        where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: query.limit,
-        skip: query.offset,
-      }),
-      deps.prisma.workflowTask.count({ where }),
-    ]);
-    res.json({ data: tasks.map(taskView), pagination: { limit: query.limit, offset: query.offset, total } });
-  });
+    const read = {
+      rows: (window: PageWindow) =>
+        deps.prisma.workflowTask.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...window }),
+      total: () => deps.prisma.workflowTask.count({ where }),
+    };
+    res.json(await offsetPage(query, read, taskView));
+  };
 
-  router.get('/api/v1/tasks/:id', async (req, res) => {
+  const show: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const task = await deps.prisma.workflowTask.findUnique({
       where: { id },
       include: { executions: { orderBy: { startedAt: 'asc' } } },
     });
-    if (!task) throw new AppError(404, 'task_not_found', `no task ${id}`);
+    if (!task) throw new AppError('task_not_found', `no task ${id}`);
     res.json({ ...taskView(task), executions: task.executions.map(executionView) });
-  });
+  };
 
-  router.post('/api/v1/tasks/:id/retry', async (req, res) => {
+  const retry: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const result = await retryTask(deps, id);
     res.status(202).json({ status: 'retrying', task_id: result.taskId, job_id: result.jobId });
-  });
+  };
 
-  return router;
+  return { list, show, retry };
 }

@@ -1,12 +1,12 @@
 // API tokens (admin only) and the audit trail (admin only).
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { ApiRole, type PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
 import { principalOf, type TokenStore } from '../auth.js';
 import { isUniqueViolation } from '@hookfleet/db';
 import { parseInput } from '../validation.js';
-import { idParams, pagination } from './shared.js';
+import { idParams, offsetPage, pagination, type PageWindow } from './shared.js';
 
 const createBody = z
   .object({
@@ -24,10 +24,11 @@ const auditQuery = pagination.extend({
 
 const DAY_MS = 24 * 3600_000;
 
-export function tokenRoutes(deps: { prisma: PrismaClient; tokens: TokenStore }): Router {
-  const router = Router();
-
-  router.get('/api/v1/tokens', async (_req, res) => {
+export function tokenHandlers(deps: {
+  prisma: PrismaClient;
+  tokens: TokenStore;
+}): Record<'list' | 'issue' | 'revoke' | 'audit', RequestHandler> {
+  const list: RequestHandler = async (_req, res) => {
     const tokens = await deps.prisma.apiToken.findMany({ orderBy: { createdAt: 'asc' } });
     res.json({
       data: tokens.map((token) => ({
@@ -42,9 +43,9 @@ export function tokenRoutes(deps: { prisma: PrismaClient; tokens: TokenStore }):
         revoked_at: token.revokedAt,
       })),
     });
-  });
+  };
 
-  router.post('/api/v1/tokens', async (req, res) => {
+  const issue: RequestHandler = async (req, res) => {
     const body = parseInput(createBody, req.body);
     const expiresAt = body.expires_in_days ? new Date(Date.now() + body.expires_in_days * DAY_MS) : undefined;
     try {
@@ -59,38 +60,34 @@ export function tokenRoutes(deps: { prisma: PrismaClient; tokens: TokenStore }):
         .status(201)
         .json({ id: issued.id, name: body.name, role: body.role, token: issued.token, expires_at: expiresAt ?? null });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new AppError(409, 'token_name_taken', `a token named "${body.name}" exists`);
+      if (isUniqueViolation(error)) throw new AppError('token_name_taken', `a token named "${body.name}" exists`);
       throw error;
     }
-  });
+  };
 
-  router.delete('/api/v1/tokens/:id', async (req, res) => {
+  const revoke: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     if (id === principalOf(res).tokenId) {
-      throw new AppError(409, 'revoking_own_token', 'a token cannot revoke itself; use another admin token');
+      throw new AppError('revoking_own_token', 'a token cannot revoke itself; use another admin token');
     }
     const revoked = await deps.prisma.apiToken.updateMany({
       where: { id, revokedAt: null },
       data: { revokedAt: new Date() },
     });
-    if (revoked.count === 0) throw new AppError(404, 'token_not_found', `no active token ${id}`);
+    if (revoked.count === 0) throw new AppError('token_not_found', `no active token ${id}`);
     res.json({ status: 'revoked', id });
-  });
+  };
 
-  router.get('/api/v1/audit', async (req, res) => {
+  const audit: RequestHandler = async (req, res) => {
     const query = parseInput(auditQuery, req.query);
     const where = { actorId: query.actor_id, action: query.action, outcome: query.outcome };
-    const [rows, total] = await Promise.all([
-      deps.prisma.auditLog.findMany({
-        where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: query.limit,
-        skip: query.offset,
-      }),
-      deps.prisma.auditLog.count({ where }),
-    ]);
-    res.json({
-      data: rows.map((row) => ({
+    const read = {
+      rows: (window: PageWindow) =>
+        deps.prisma.auditLog.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...window }),
+      total: () => deps.prisma.auditLog.count({ where }),
+    };
+    res.json(
+      await offsetPage(query, read, (row) => ({
         id: row.id,
         actor_id: row.actorId,
         actor_name: row.actorName,
@@ -101,9 +98,8 @@ export function tokenRoutes(deps: { prisma: PrismaClient; tokens: TokenStore }):
         outcome: row.outcome,
         created_at: row.createdAt,
       })),
-      pagination: { limit: query.limit, offset: query.offset, total },
-    });
-  });
+    );
+  };
 
-  return router;
+  return { list, issue, revoke, audit };
 }

@@ -1,12 +1,12 @@
 // Workflows: the pull requests, branches and commits events were correlated into, with their events in
 // delivery order and their tasks.
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { WorkflowKind, WorkflowState, type Prisma, type PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
 import { eventSummary, taskView, workflowView } from '../serializers.js';
 import { parseInput } from '../validation.js';
-import { idParams, pagination, prNumber } from './shared.js';
+import { idParams, offsetPage, pagination, prNumber, type PageWindow } from './shared.js';
 
 export const workflowListQuery = pagination.extend({
   state: z.enum(WorkflowState).optional(),
@@ -15,10 +15,8 @@ export const workflowListQuery = pagination.extend({
   pr_number: prNumber.optional(),
 });
 
-export function workflowRoutes(deps: { prisma: PrismaClient }): Router {
-  const router = Router();
-
-  router.get('/api/v1/workflows', async (req, res) => {
+export function workflowHandlers(deps: { prisma: PrismaClient }): Record<'list' | 'show', RequestHandler> {
+  const list: RequestHandler = async (req, res) => {
     const query = parseInput(workflowListQuery, req.query);
     const where: Prisma.WorkflowWhereInput = {
       state: query.state,
@@ -26,19 +24,15 @@ export function workflowRoutes(deps: { prisma: PrismaClient }): Router {
       repository: query.repository,
       prNumber: query.pr_number,
     };
-    const [workflows, total] = await Promise.all([
-      deps.prisma.workflow.findMany({
-        where,
-        orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
-        take: query.limit,
-        skip: query.offset,
-      }),
-      deps.prisma.workflow.count({ where }),
-    ]);
-    res.json({ data: workflows.map(workflowView), pagination: { limit: query.limit, offset: query.offset, total } });
-  });
+    const read = {
+      rows: (window: PageWindow) =>
+        deps.prisma.workflow.findMany({ where, orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }], ...window }),
+      total: () => deps.prisma.workflow.count({ where }),
+    };
+    res.json(await offsetPage(query, read, workflowView));
+  };
 
-  router.get('/api/v1/workflows/:id', async (req, res) => {
+  const show: RequestHandler = async (req, res) => {
     const { id } = parseInput(idParams, req.params);
     const workflow = await deps.prisma.workflow.findUnique({
       where: { id },
@@ -50,13 +44,13 @@ export function workflowRoutes(deps: { prisma: PrismaClient }): Router {
         tasks: { orderBy: { createdAt: 'asc' } },
       },
     });
-    if (!workflow) throw new AppError(404, 'workflow_not_found', `no workflow ${id}`);
+    if (!workflow) throw new AppError('workflow_not_found', `no workflow ${id}`);
     res.json({
       ...workflowView(workflow),
       events: workflow.events.map(eventSummary),
       tasks: workflow.tasks.map(taskView),
     });
-  });
+  };
 
-  return router;
+  return { list, show };
 }

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdmin, type RunningAdmin } from './admin.js';
 import { MAS_CALLBACK_PATH } from './routes/mas-callback.js';
 import { adminConfigSchema } from './config.js';
-import { routesOf } from './testing/routes-of.js';
+import { routesOf } from '../test-support/routes-of.js';
 import { SIGN_IN_PATHS } from './sessions.js';
 
 const TOKEN = 'admin-test-token-0123456789';

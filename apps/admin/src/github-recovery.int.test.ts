@@ -10,7 +10,7 @@ import type { TestEnvironment } from '@hookfleet/devkit';
 import { testEnvironment } from '@hookfleet/devkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAdmin } from './admin.js';
-import { startTestAdmin } from './testing/start-test-admin.js';
+import { startTestAdmin } from '../test-support/start-test-admin.js';
 
 const TOKEN = 'github-recovery-admin-token-0123';
 const GITHUB_TOKEN = 'ghp_recovery_test';

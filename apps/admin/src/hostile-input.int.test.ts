@@ -8,7 +8,7 @@ import { testEnvironment } from '@hookfleet/devkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAdmin } from './admin.js';
 import { ROLES } from './auth.js';
-import { startTestAdmin } from './testing/start-test-admin.js';
+import { startTestAdmin } from '../test-support/start-test-admin.js';
 
 const ADMIN = 'hostile-input-admin-token-0123456789';
 let environment: TestEnvironment;

@@ -5,10 +5,10 @@ import type { TestEnvironment } from '@hookfleet/devkit';
 import { testEnvironment } from '@hookfleet/devkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAdmin } from './admin.js';
-import { startTestAdmin } from './testing/start-test-admin.js';
+import { startTestAdmin } from '../test-support/start-test-admin.js';
 import { ROLES } from './auth.js';
 import { ROUTE_DOCS } from './openapi.js';
-import { routesOf } from './testing/routes-of.js';
+import { routesOf } from '../test-support/routes-of.js';
 
 const ADMIN = 'admin-test-token-0123456789';
 let environment: TestEnvironment;

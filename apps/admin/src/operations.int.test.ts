@@ -5,7 +5,7 @@ import type { TestEnvironment } from '@hookfleet/devkit';
 import { testEnvironment } from '@hookfleet/devkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAdmin } from './admin.js';
-import { startTestAdmin } from './testing/start-test-admin.js';
+import { startTestAdmin } from '../test-support/start-test-admin.js';
 
 const ADMIN = 'admin-test-token-0123456789';
 const DAY_MS = 24 * 3600_000;

@@ -2,8 +2,8 @@
 // Redis prefix, with ADMIN_API_TOKEN as given.
 import { parseConfig } from '@hookfleet/config';
 import type { TestEnvironment } from '@hookfleet/devkit';
-import { startAdmin, type RunningAdmin } from '../admin.js';
-import { adminConfigSchema } from '../config.js';
+import { startAdmin, type RunningAdmin } from '../src/admin.js';
+import { adminConfigSchema } from '../src/config.js';
 
 export function startTestAdmin(
   environment: TestEnvironment,

@@ -112,7 +112,7 @@ beforeAll(async () => {
   github.listen(0, '127.0.0.1');
   await once(github, 'listening');
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  admin = await startTestAdmin(environment, TOKEN, {
+  admin = await startTestAdmin(environment.env, TOKEN, {
     GITHUB_API_URL: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
     GITHUB_TOKEN,
     GITHUB_APP_ID: '12345',

@@ -146,7 +146,7 @@ async function send(
 
 beforeAll(async () => {
   environment = await testEnvironment();
-  admin = await startTestAdmin(environment, ADMIN, { SOURCE_SECRETS_KEY: randomBytes(32).toString('base64') });
+  admin = await startTestAdmin(environment.env, ADMIN, { SOURCE_SECRETS_KEY: randomBytes(32).toString('base64') });
   for (const role of ROLES) {
     const response = await fetch(`${admin.url}/api/v1/tokens`, {
       method: 'POST',

@@ -27,7 +27,7 @@ async function call(method: string, path: string, token?: string) {
 
 beforeAll(async () => {
   environment = await testEnvironment();
-  admin = await startTestAdmin(environment, ADMIN);
+  admin = await startTestAdmin(environment.env, ADMIN);
   for (const role of ROLES) {
     const response = await fetch(`${admin.url}/api/v1/tokens`, {
       method: 'POST',

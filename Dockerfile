@@ -34,7 +34,7 @@ FROM build AS production-files
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm/store \
     rm -rf node_modules apps/*/node_modules packages/*/node_modules \
     && pnpm install --frozen-lockfile --prod --ignore-scripts --prefer-offline --store-dir /pnpm/store \
-    && rm -rf apps/*/src packages/*/src apps/*/.turbo packages/*/.turbo
+    && rm -rf apps/*/src apps/*/test-support packages/*/src apps/*/.turbo packages/*/.turbo
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production

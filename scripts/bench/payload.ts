@@ -11,9 +11,9 @@ interface ExampleGroup {
 const TARGET_BYTES = 7 * 1024;
 export const PAYLOAD_BYTES_RANGE = [7000, 7500] as const;
 
-/** Only packages/e2e depends on the examples package, so it is resolved from there (as its fixtures do). */
+/** Only e2e/ depends on the examples package, so it is resolved from there (as its fixtures do). */
 function pullRequestOpenedExample(): Record<string, unknown> {
-  const require = createRequire(new URL('../../packages/e2e/package.json', import.meta.url));
+  const require = createRequire(new URL('../../e2e/package.json', import.meta.url));
   const groups = require('@octokit/webhooks-examples') as ExampleGroup[];
   const example = groups
     .find((group) => group.name === 'pull_request')

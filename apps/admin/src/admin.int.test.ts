@@ -1,40 +1,33 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
-import { parseConfig } from '@hookfleet/config';
-import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
-import type { TestEnvironment } from '@hookfleet/devkit';
-import { testEnvironment } from '@hookfleet/devkit/vitest';
+import type { PrismaClient } from '@hookfleet/db';
+import { useTestEnvironment } from '@hookfleet/devkit/vitest';
 import { QUEUE_NAMES } from '@hookfleet/queue';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAdmin, type RunningAdmin } from './admin.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunningAdmin } from './admin.js';
 import { MAS_CALLBACK_PATH } from './routes/mas-callback.js';
-import { adminConfigSchema } from './config.js';
-import { routesOf } from './testing/routes-of.js';
+import { routesOf } from '../test-support/routes-of.js';
+import { startTestAdmin } from '../test-support/start-test-admin.js';
 import { SIGN_IN_PATHS } from './sessions.js';
 
 const TOKEN = 'admin-test-token-0123456789';
 const MAX_INLINE_BYTES = 2048;
 const PUBLIC_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
-let environment: TestEnvironment;
+const environment = useTestEnvironment();
 let prisma: PrismaClient;
 let app: Express;
 let server: RunningAdmin;
 
 beforeAll(async () => {
-  environment = await testEnvironment();
-  server = await startAdmin(
-    parseConfig(adminConfigSchema, {
-      ...environment.env,
-      ADMIN_PORT: '0',
-      ADMIN_HOST: '127.0.0.1',
-      ADMIN_API_TOKEN: TOKEN,
+  server = environment.stopAtEnd(
+    await startTestAdmin(environment.env, TOKEN, {
       SOURCE_SECRETS_KEY: randomBytes(32).toString('base64'),
       ADMIN_MAX_INLINE_BYTES: String(MAX_INLINE_BYTES),
     }),
   );
   app = server.app;
-  prisma = createPrismaClient(environment.env.DATABASE_URL, { poolMax: 2 });
+  prisma = environment.prisma;
 
   // Three events and one task to filter.
   const base = { provider: 'github', headers: {}, payload: {}, bodySha256: 'x', hookId: '1' };
@@ -82,12 +75,6 @@ beforeAll(async () => {
       maxRetries: 3,
     },
   });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await prisma?.$disconnect();
-  await environment?.cleanup();
 });
 
 async function inOrder<T>(steps: Array<() => Promise<T>>): Promise<T[]> {

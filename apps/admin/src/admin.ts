@@ -25,7 +25,14 @@ export interface RunningAdmin {
   stop(): Promise<void>;
 }
 
-export async function startAdmin(config: AdminConfig, options: { logger?: Logger } = {}): Promise<RunningAdmin> {
+export async function startAdmin(
+  config: AdminConfig,
+  options: {
+    logger?: Logger;
+    /** The clock the API token cache expires by (tests move it on instead of waiting). */
+    tokenClock?: () => Date;
+  } = {},
+): Promise<RunningAdmin> {
   const logger = options.logger ?? createLogger({ service: 'admin', level: config.LOG_LEVEL });
   const tracing = startTracing({
     service: 'admin',
@@ -40,7 +47,7 @@ export async function startAdmin(config: AdminConfig, options: { logger?: Logger
     retryPolicy: retryPolicyOf(config),
     logger,
   });
-  const tokens = createTokenStore(clients.prisma);
+  const tokens = createTokenStore(clients.prisma, options.tokenClock);
   await tokens.bootstrap(config.ADMIN_API_TOKEN);
   // The operations worker blocks on its own connection; adding operations uses the fail-fast producer.
   const operationsRedis = createRedisConnection(config.REDIS_URL, 'worker');

@@ -10,7 +10,7 @@ import type { TestEnvironment } from '@hookfleet/devkit';
 import { testEnvironment } from '@hookfleet/devkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAdmin } from './admin.js';
-import { startTestAdmin } from './testing/start-test-admin.js';
+import { startTestAdmin } from '../test-support/start-test-admin.js';
 
 const TOKEN = 'github-recovery-admin-token-0123';
 const GITHUB_TOKEN = 'ghp_recovery_test';
@@ -112,7 +112,7 @@ beforeAll(async () => {
   github.listen(0, '127.0.0.1');
   await once(github, 'listening');
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  admin = await startTestAdmin(environment, TOKEN, {
+  admin = await startTestAdmin(environment.env, TOKEN, {
     GITHUB_API_URL: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
     GITHUB_TOKEN,
     GITHUB_APP_ID: '12345',

@@ -8,7 +8,7 @@ import { testEnvironment } from '@hookfleet/devkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAdmin } from './admin.js';
 import { ROLES } from './auth.js';
-import { startTestAdmin } from './testing/start-test-admin.js';
+import { startTestAdmin } from '../test-support/start-test-admin.js';
 
 const ADMIN = 'hostile-input-admin-token-0123456789';
 let environment: TestEnvironment;
@@ -146,7 +146,7 @@ async function send(
 
 beforeAll(async () => {
   environment = await testEnvironment();
-  admin = await startTestAdmin(environment, ADMIN, { SOURCE_SECRETS_KEY: randomBytes(32).toString('base64') });
+  admin = await startTestAdmin(environment.env, ADMIN, { SOURCE_SECRETS_KEY: randomBytes(32).toString('base64') });
   for (const role of ROLES) {
     const response = await fetch(`${admin.url}/api/v1/tokens`, {
       method: 'POST',

@@ -1,40 +1,25 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { parseConfig } from '@hookfleet/config';
-import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
-import type { TestEnvironment } from '@hookfleet/devkit';
-import { testEnvironment } from '@hookfleet/devkit/vitest';
+import type { PrismaClient } from '@hookfleet/db';
+import { useTestEnvironment } from '@hookfleet/devkit/vitest';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAdmin, type RunningAdmin } from './admin.js';
-import { adminConfigSchema } from './config.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startTestAdmin } from '../test-support/start-test-admin.js';
+import type { RunningAdmin } from './admin.js';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 const CALLBACK_PATH = '/api/v1/mas/callback';
 
-let environment: TestEnvironment;
+const environment = useTestEnvironment();
 let prisma: PrismaClient;
 let server: RunningAdmin;
 /** The same app with MAS_CALLBACK_SECRET unset. */
 let unconfiguredServer: RunningAdmin;
 
 beforeAll(async () => {
-  environment = await testEnvironment();
-  const env = {
-    ...environment.env,
-    ADMIN_PORT: '0',
-    ADMIN_HOST: '127.0.0.1',
-    ADMIN_API_TOKEN: 'admin-test-token-0123456789',
-  };
-  server = await startAdmin(parseConfig(adminConfigSchema, { ...env, MAS_CALLBACK_SECRET: SECRET }));
-  unconfiguredServer = await startAdmin(parseConfig(adminConfigSchema, env));
-  prisma = createPrismaClient(environment.env.DATABASE_URL, { poolMax: 2 });
-});
-
-afterAll(async () => {
-  await server?.stop();
-  await unconfiguredServer?.stop();
-  await prisma?.$disconnect();
-  await environment?.cleanup();
+  const token = 'admin-test-token-0123456789';
+  server = environment.stopAtEnd(await startTestAdmin(environment.env, token, { MAS_CALLBACK_SECRET: SECRET }));
+  unconfiguredServer = environment.stopAtEnd(await startTestAdmin(environment.env, token));
+  prisma = environment.prisma;
 });
 
 /** A running review_pull_request task whose MAS task id is `externalTaskId`, with its event. */

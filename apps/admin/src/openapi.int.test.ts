@@ -5,9 +5,9 @@ import type { TestEnvironment } from '@hookfleet/devkit';
 import { testEnvironment } from '@hookfleet/devkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAdmin } from './admin.js';
-import { startTestAdmin } from './testing/start-test-admin.js';
+import { startTestAdmin } from '../test-support/start-test-admin.js';
 import { ROLES } from './auth.js';
-import { routesOf } from './testing/routes-of.js';
+import { routesOf } from '../test-support/routes-of.js';
 
 const ADMIN = 'admin-test-token-0123456789';
 let environment: TestEnvironment;
@@ -26,7 +26,7 @@ async function call(method: string, path: string, token?: string) {
 
 beforeAll(async () => {
   environment = await testEnvironment();
-  admin = await startTestAdmin(environment, ADMIN);
+  admin = await startTestAdmin(environment.env, ADMIN);
   for (const role of ROLES) {
     const response = await fetch(`${admin.url}/api/v1/tokens`, {
       method: 'POST',

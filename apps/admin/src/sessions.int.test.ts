@@ -1,33 +1,24 @@
 import type { Request } from 'express';
-import { Redis } from 'ioredis';
-import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
-import type { TestEnvironment } from '@hookfleet/devkit';
-import { testEnvironment } from '@hookfleet/devkit/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import type { PrismaClient } from '@hookfleet/db';
+import { useTestEnvironment } from '@hookfleet/devkit/vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunningAdmin } from './admin.js';
-import { startTestAdmin } from './testing/start-test-admin.js';
+import { startTestAdmin } from '../test-support/start-test-admin.js';
 import { createTokenStore } from './auth.js';
 import { SESSION_COOKIE, createSessionStore } from './sessions.js';
 
 const TOKEN = 'sessions-test-token-0123456789';
 
-let environment: TestEnvironment;
+const environment = useTestEnvironment();
 let admin: RunningAdmin;
 let prisma: PrismaClient;
 let redis: Redis;
 
 beforeAll(async () => {
-  environment = await testEnvironment();
-  admin = await startTestAdmin(environment, TOKEN);
-  prisma = createPrismaClient(environment.env.DATABASE_URL, { poolMax: 2 });
-  redis = new Redis(environment.env.REDIS_URL, { maxRetriesPerRequest: null });
-});
-
-afterAll(async () => {
-  await admin?.stop();
-  await prisma?.$disconnect();
-  redis?.disconnect();
-  await environment?.cleanup();
+  admin = environment.stopAtEnd(await startTestAdmin(environment.env, TOKEN));
+  prisma = environment.prisma;
+  redis = environment.redis;
 });
 
 async function issue(role: 'viewer' | 'operator' | 'admin'): Promise<{ id: string; token: string }> {
@@ -219,7 +210,7 @@ describe('a change made with a session cookie', () => {
 
 describe('the session cookie’s Secure flag', () => {
   async function cookieFlags(env: Record<string, string>, headers: Record<string, string> = {}) {
-    const other = await startTestAdmin(environment, TOKEN, env);
+    const other = await startTestAdmin(environment.env, TOKEN, env);
     try {
       const response = await fetch(`${other.url}/admin/login`, {
         method: 'POST',

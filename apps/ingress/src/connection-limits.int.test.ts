@@ -2,12 +2,11 @@
 // its headers or its body too slowly is cut off at the configured time (Node's defaults are a minute and
 // five minutes), connections past the cap are closed, and ordinary deliveries are served meanwhile.
 import { connect, type Socket } from 'node:net';
-import { parseConfig } from '@hookfleet/config';
-import { signGithubBody, type TestEnvironment } from '@hookfleet/devkit';
-import { testEnvironment } from '@hookfleet/devkit/vitest';
+import { signGithubBody } from '@hookfleet/devkit';
+import { useTestEnvironment } from '@hookfleet/devkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingressConfigSchema } from './config.js';
-import { startIngress, type RunningIngress } from './ingress.js';
+import { startTestIngress } from '../test-support/start-test-ingress.js';
+import type { RunningIngress } from './ingress.js';
 
 const SECRET = 'connection-limits-secret';
 const HEADERS_TIMEOUT_MS = 1000;
@@ -16,17 +15,13 @@ const MAX_CONNECTIONS = 8;
 /** Far below Node's defaults, far above the configured limits: a socket still open past this was not cut. */
 const CUT_WITHIN_MS = 10_000;
 
-let environment: TestEnvironment;
+const environment = useTestEnvironment();
 let ingress: RunningIngress;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  environment = await testEnvironment();
-  ingress = await startIngress(
-    parseConfig(ingressConfigSchema, {
-      ...environment.env,
-      WEBHOOK_PORT: '0',
-      WEBHOOK_HOST: '127.0.0.1',
+  ingress = environment.stopAtEnd(
+    await startTestIngress(environment.env, {
       GITHUB_WEBHOOK_SECRET: SECRET,
       WEBHOOK_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
       WEBHOOK_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
@@ -35,10 +30,8 @@ beforeAll(async () => {
   );
 });
 
-afterAll(async () => {
+afterAll(() => {
   for (const socket of sockets) socket.destroy();
-  await ingress?.stop();
-  await environment?.cleanup();
 });
 
 async function open(): Promise<Socket> {

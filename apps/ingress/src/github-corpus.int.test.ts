@@ -3,13 +3,11 @@
 // each with one byte changed is refused with 401 and writes nothing.
 import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { parseConfig } from '@hookfleet/config';
-import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
-import type { TestEnvironment } from '@hookfleet/devkit';
-import { testEnvironment } from '@hookfleet/devkit/vitest';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ingressConfigSchema } from './config.js';
-import { startIngress, type RunningIngress } from './ingress.js';
+import type { PrismaClient } from '@hookfleet/db';
+import { useTestEnvironment } from '@hookfleet/devkit/vitest';
+import { beforeAll, expect, it } from 'vitest';
+import { startTestIngress } from '../test-support/start-test-ingress.js';
+import type { RunningIngress } from './ingress.js';
 
 interface ExampleGroup {
   name: string;
@@ -18,30 +16,20 @@ interface ExampleGroup {
 const groups = createRequire(import.meta.url)('@octokit/webhooks-examples') as ExampleGroup[];
 const SECRET = 'corpus-secret';
 
-let environment: TestEnvironment;
+const environment = useTestEnvironment();
 let prisma: PrismaClient;
 let ingress: RunningIngress;
 
 beforeAll(async () => {
-  environment = await testEnvironment();
-  prisma = createPrismaClient(environment.env.DATABASE_URL, { poolMax: 2 });
-  ingress = await startIngress(
-    parseConfig(ingressConfigSchema, {
-      ...environment.env,
-      WEBHOOK_PORT: '0',
-      WEBHOOK_HOST: '127.0.0.1',
+  prisma = environment.prisma;
+  ingress = environment.stopAtEnd(
+    await startTestIngress(environment.env, {
       GITHUB_WEBHOOK_SECRET: SECRET,
       // The corpus has hundreds of examples per repository.
       WEBHOOK_RATE_LIMIT_PER_IP_PER_MINUTE: '0',
       WEBHOOK_RATE_LIMIT_PER_REPOSITORY_PER_HOUR: '0',
     }),
   );
-});
-
-afterAll(async () => {
-  await ingress?.stop();
-  await prisma?.$disconnect();
-  await environment?.cleanup();
 });
 
 /** The routing table, written out independently of the code under test (the bot mention is "@hookfleet"). */

@@ -1,40 +1,30 @@
 import { parseConfig } from '@hookfleet/config';
-import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
-import { signGithubBody, startTcpProxy, type TestEnvironment } from '@hookfleet/devkit';
-import { testEnvironment } from '@hookfleet/devkit/vitest';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PrismaClient } from '@hookfleet/db';
+import { signGithubBody, startTcpProxy } from '@hookfleet/devkit';
+import { useTestEnvironment } from '@hookfleet/devkit/vitest';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startTestIngress } from '../test-support/start-test-ingress.js';
 import { ingressConfigSchema } from './config.js';
 import { startIngress, type RunningIngress } from './ingress.js';
 
 const SECRET = 'ingress-test-secret';
 const MAX_BODY_BYTES = 64 * 1024;
 
-let environment: TestEnvironment;
+const environment = useTestEnvironment();
 let ingress: RunningIngress;
 let prisma: PrismaClient;
 let redis: Redis;
 
 beforeAll(async () => {
-  environment = await testEnvironment();
-  ingress = await startIngress(
-    parseConfig(ingressConfigSchema, {
-      ...environment.env,
-      WEBHOOK_PORT: '0',
-      WEBHOOK_HOST: '127.0.0.1',
+  ingress = environment.stopAtEnd(
+    await startTestIngress(environment.env, {
       GITHUB_WEBHOOK_SECRET: SECRET,
       WEBHOOK_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
     }),
   );
-  prisma = createPrismaClient(environment.env.DATABASE_URL, { poolMax: 1 });
-  redis = new Redis(environment.env.REDIS_URL);
-});
-
-afterAll(async () => {
-  await ingress?.stop();
-  await prisma?.$disconnect();
-  redis?.disconnect();
-  await environment?.cleanup();
+  prisma = environment.prisma;
+  redis = environment.redis;
 });
 
 let counter = 0;

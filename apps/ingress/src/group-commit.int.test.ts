@@ -1,37 +1,32 @@
 // Group commit through the running ingress: deliveries that arrive together share one INSERT and one
 // addBulk, yet each gets its own answer, a repeat in the same group is a duplicate, and every stored row
 // has its job. A row left queued without a job is queued again by its redelivery.
-import { parseConfig } from '@hookfleet/config';
-import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
-import { signGithubBody, type TestEnvironment } from '@hookfleet/devkit';
-import { testEnvironment } from '@hookfleet/devkit/vitest';
+import type { PrismaClient } from '@hookfleet/db';
+import { signGithubBody } from '@hookfleet/devkit';
+import { useTestEnvironment } from '@hookfleet/devkit/vitest';
 import { createEventQueues, createRedisConnection, type EventQueues, type QueueName } from '@hookfleet/queue';
 import { createLogger } from '@hookfleet/observability';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingressConfigSchema } from './config.js';
-import { startIngress, type RunningIngress } from './ingress.js';
+import { startTestIngress } from '../test-support/start-test-ingress.js';
+import type { RunningIngress } from './ingress.js';
 
 const SECRET = 'group-commit-secret';
-let environment: TestEnvironment;
+const environment = useTestEnvironment();
 let ingress: RunningIngress;
 let prisma: PrismaClient;
 let redis: Redis;
 let queues: EventQueues;
 
 beforeAll(async () => {
-  environment = await testEnvironment();
-  ingress = await startIngress(
-    parseConfig(ingressConfigSchema, {
-      ...environment.env,
-      WEBHOOK_PORT: '0',
-      WEBHOOK_HOST: '127.0.0.1',
+  ingress = environment.stopAtEnd(
+    await startTestIngress(environment.env, {
       GITHUB_WEBHOOK_SECRET: SECRET,
       // Long enough that deliveries sent together land in one group.
       WEBHOOK_GROUP_COMMIT_WAIT_MS: '25',
     }),
   );
-  prisma = createPrismaClient(environment.env.DATABASE_URL, { poolMax: 2 });
+  prisma = environment.prisma;
   redis = createRedisConnection(environment.env.REDIS_URL, 'worker');
   queues = createEventQueues({
     connection: redis,
@@ -49,11 +44,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await ingress?.stop();
   for (const queue of Object.values(queues ?? {})) await queue.close();
   redis?.disconnect();
-  await prisma?.$disconnect();
-  await environment?.cleanup();
 });
 
 function ping(deliveryId: string, zen = 'Group commit.') {

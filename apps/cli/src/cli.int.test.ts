@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestEnvironment } from '@hookfleet/devkit';
-import { ADMIN_TOKEN, WEBHOOK_SECRET, startStack, testEnvironment, type Stack } from '../../e2e/src/harness.js';
+import { ADMIN_TOKEN, WEBHOOK_SECRET, startStack, testEnvironment, type Stack } from '@hookfleet/e2e/harness';
 
 const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));

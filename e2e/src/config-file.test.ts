@@ -12,7 +12,7 @@ import { ingressConfigSchema } from '@hookfleet/ingress';
 import { QUEUE_NAMES } from '@hookfleet/queue';
 import { parseWorkerConfig, workerConfigSchema } from '@hookfleet/worker';
 
-const EXAMPLE_FILE = fileURLToPath(new URL('../../../config/webhook_config.json', import.meta.url));
+const EXAMPLE_FILE = fileURLToPath(new URL('../../config/webhook_config.json', import.meta.url));
 const required = { DATABASE_URL: 'postgresql://localhost/hookfleet', REDIS_URL: 'redis://localhost:6379' };
 const adminRequired = { ...required, ADMIN_API_TOKEN: 'a-token-of-sixteen-chars' };
 

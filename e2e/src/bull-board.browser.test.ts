@@ -20,7 +20,7 @@ import {
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const OUTPUT = fileURLToPath(new URL('../../../test-output/', import.meta.url));
+const OUTPUT = fileURLToPath(new URL('../../test-output/', import.meta.url));
 
 interface EventBody {
   status: string;

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { createTestDatabase } from '@hookfleet/devkit';
 import { MIGRATIONS_DIR, SCHEMA_FILE, applyMigrations } from '@hookfleet/db';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** `pnpm db:diff` with these arguments, as package.json runs it. */
 async function dbDiff(...args: string[]): Promise<{ stdout: string; stderr: string }> {

@@ -1,29 +1,24 @@
 // Correlation and ordering through the running stack: a pull request's events become one workflow that
 // follows the state machine, and one pull request's events are processed one at a time in delivery
 // order while another pull request's run beside them.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestEnvironment } from '@hookfleet/devkit';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestEnvironment } from '@hookfleet/devkit/vitest';
 import { githubExample } from './fixtures.js';
-import { FakeAgentApi, adminGet, deliver, startStack, testEnvironment, waitFor, type Stack } from './harness.js';
+import { FakeAgentApi, adminGet, deliver, startStack, waitFor, type Stack } from './harness.js';
 
-let environment: TestEnvironment;
+const environment = useTestEnvironment();
 let agentApi: FakeAgentApi;
 let stack: Stack;
 
 beforeAll(async () => {
-  environment = await testEnvironment();
-  agentApi = await new FakeAgentApi().start();
+  agentApi = environment.stopAtEnd(await new FakeAgentApi().start());
   // Several jobs at once per queue, so that only the ordering rule can keep one pull request's in line.
-  stack = await startStack(environment.env, {
-    agentApiUrl: agentApi.url,
-    worker: { WORKER_CONCURRENCY: '4', WORKFLOW_ORDERING_DELAY_MS: '50' },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await agentApi?.stop();
-  await environment?.cleanup();
+  stack = environment.stopAtEnd(
+    await startStack(environment.env, {
+      agentApiUrl: agentApi.url,
+      worker: { WORKER_CONCURRENCY: '4', WORKFLOW_ORDERING_DELAY_MS: '50' },
+    }),
+  );
 });
 
 const REPOSITORY = githubExample('pull_request', 'opened').repository as { full_name: string; default_branch: string };

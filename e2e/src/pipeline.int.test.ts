@@ -1,8 +1,8 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { QUEUE_NAMES } from '@hookfleet/queue';
-import type { TestEnvironment } from '@hookfleet/devkit';
+import { useTestEnvironment } from '@hookfleet/devkit/vitest';
 import { githubExample } from './fixtures.js';
 import {
   AGENTAPI_KEY,
@@ -11,7 +11,6 @@ import {
   adminPost,
   deliver,
   startStack,
-  testEnvironment,
   waitFor,
   type Stack,
 } from './harness.js';
@@ -36,24 +35,19 @@ interface EventBody {
   job: { state: string; attempts_made: number } | null;
 }
 
-let environment: TestEnvironment;
+const environment = useTestEnvironment();
 let agentApi: FakeAgentApi;
 let stack: Stack;
 
 beforeAll(async () => {
-  environment = await testEnvironment();
-  agentApi = await new FakeAgentApi().start();
-  stack = await startStack(environment.env, {
-    agentApiUrl: agentApi.url,
-    // These tests fail AgentAPI many times in a row on purpose; circuit.int.test.ts tests the breaker.
-    worker: { CIRCUIT_BREAKER_FAILURE_THRESHOLD: '1000' },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await agentApi?.stop();
-  await environment?.cleanup();
+  agentApi = environment.stopAtEnd(await new FakeAgentApi().start());
+  stack = environment.stopAtEnd(
+    await startStack(environment.env, {
+      agentApiUrl: agentApi.url,
+      // These tests fail AgentAPI many times in a row on purpose; circuit.int.test.ts tests the breaker.
+      worker: { CIRCUIT_BREAKER_FAILURE_THRESHOLD: '1000' },
+    }),
+  );
 });
 
 beforeEach(() => {

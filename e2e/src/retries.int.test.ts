@@ -3,8 +3,8 @@
 // then TASK_RETRY_POLICIES for the task type, then the source's own settings; past maxElapsedMs a failure
 // is final whatever retries are left.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestEnvironment } from '@hookfleet/devkit';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestEnvironment } from '@hookfleet/devkit/vitest';
 import { githubExample } from './fixtures.js';
 import {
   FakeAgentApi,
@@ -12,7 +12,6 @@ import {
   adminPost,
   deliver,
   startStack,
-  testEnvironment,
   waitFor,
   type RecordedRequest,
   type Stack,
@@ -23,39 +22,34 @@ const TASK_RETRY_POLICIES = JSON.stringify({ push_analysis: { maxRetries: 0 } })
 
 const prOf = (request: RecordedRequest) => (request.body as { pr_number: number | null }).pr_number ?? 0;
 
-let environment: TestEnvironment;
+const environment = useTestEnvironment();
 let agentApi: FakeAgentApi;
 let stack: Stack;
 /** AgentAPI's answer per pull request number (0: tasks of no pull request, e.g. pushes). */
 const answers = new Map<number, (attempt: number) => number>();
 
 beforeAll(async () => {
-  environment = await testEnvironment();
-  agentApi = await new FakeAgentApi().start();
+  agentApi = environment.stopAtEnd(await new FakeAgentApi().start());
   agentApi.respond = (request: RecordedRequest) => {
     const pr = prOf(request);
     const attempt = agentApi.requests.filter((seen) => prOf(seen) === pr).length;
     const status = answers.get(pr)?.(attempt) ?? 201;
     return { status, body: status < 300 ? { id: `agent-${pr}-${attempt}` } : { error: `answer ${status}` } };
   };
-  stack = await startStack(
-    // Fast retries; the defaults allow 2 retries (3 attempts).
-    { ...environment.env, JOB_MAX_RETRIES: '2', JOB_BACKOFF_DELAY_MS: '50' },
-    {
-      agentApiUrl: agentApi.url,
-      // The ingress sets each job's attempts, so it is the app that must know the overrides.
-      ingress: { SOURCE_SECRETS_KEY, TASK_RETRY_POLICIES },
-      admin: { SOURCE_SECRETS_KEY, TASK_RETRY_POLICIES, DEAD_LETTER_REDRIVE_SCAN_MS: '300' },
-      // Counting attempts here, not circuits (circuit.int.test.ts): failures in a row must not open it.
-      worker: { CIRCUIT_BREAKER_FAILURE_THRESHOLD: '1000' },
-    },
+  stack = environment.stopAtEnd(
+    await startStack(
+      // Fast retries; the defaults allow 2 retries (3 attempts).
+      { ...environment.env, JOB_MAX_RETRIES: '2', JOB_BACKOFF_DELAY_MS: '50' },
+      {
+        agentApiUrl: agentApi.url,
+        // The ingress sets each job's attempts, so it is the app that must know the overrides.
+        ingress: { SOURCE_SECRETS_KEY, TASK_RETRY_POLICIES },
+        admin: { SOURCE_SECRETS_KEY, TASK_RETRY_POLICIES, DEAD_LETTER_REDRIVE_SCAN_MS: '300' },
+        // Counting attempts here, not circuits (circuit.int.test.ts): failures in a row must not open it.
+        worker: { CIRCUIT_BREAKER_FAILURE_THRESHOLD: '1000' },
+      },
+    ),
   );
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await agentApi?.stop();
-  await environment?.cleanup();
 });
 
 const callsFor = (pr: number) => agentApi.requests.filter((request) => prOf(request) === pr).length;

@@ -1,28 +1,29 @@
 // Every query of the Grafana dashboard and the alert rules (ops/) against what the real apps export: the
 // three apps run in-process, take an accepted and a refused delivery so the counters have series, and
 // are scraped; each metric a query names must be exported by some app, with every label the query uses.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestEnvironment } from '@hookfleet/devkit';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestEnvironment } from '@hookfleet/devkit/vitest';
 import { createMetrics } from '@hookfleet/observability';
 import { githubExample } from './fixtures.js';
 import { addDeclaredLabels, addExposition, emptyCatalogue, problemsWith, type Catalogue } from './metric-catalogue.js';
 import { alertQueries, dashboardQueries } from './monitoring-assets.js';
 import { selectionsOf } from './promql.js';
-import { FakeAgentApi, deliver, startStack, testEnvironment, waitFor, type Stack } from './harness.js';
+import { FakeAgentApi, deliver, startStack, waitFor, type Stack } from './harness.js';
 
 /** Labels Prometheus puts on every series it scrapes. */
 const TARGET_LABELS = ['job', 'instance'];
 
-let environment: TestEnvironment;
+const environment = useTestEnvironment();
 let agentApi: FakeAgentApi;
 let stack: Stack;
 const scrapes: Record<string, string> = {};
 
 beforeAll(async () => {
-  environment = await testEnvironment();
-  agentApi = await new FakeAgentApi().start();
+  agentApi = environment.stopAtEnd(await new FakeAgentApi().start());
   // METRICS_PORT as docker-compose.yml sets it: the ingress's /metrics on a port of its own.
-  stack = await startStack(environment.env, { agentApiUrl: agentApi.url, ingress: { METRICS_PORT: '0' } });
+  stack = environment.stopAtEnd(
+    await startStack(environment.env, { agentApiUrl: agentApi.url, ingress: { METRICS_PORT: '0' } }),
+  );
 
   const accepted = await deliver(stack.ingress.url, {
     event: 'pull_request',
@@ -46,12 +47,6 @@ beforeAll(async () => {
     expect(response.status, app).toBe(200);
     scrapes[app] = await response.text();
   }
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await agentApi?.stop();
-  await environment?.cleanup();
 });
 
 /** Sample lines of a /metrics answer, comments and blanks left out. */

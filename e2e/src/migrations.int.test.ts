@@ -12,7 +12,7 @@ import { createTestDatabase } from '@hookfleet/devkit';
 import { MIGRATIONS_DIR, MigrationError, applyMigrations } from '@hookfleet/db';
 
 const run = promisify(execFile);
-const SCHEMA_FILE = fileURLToPath(new URL('../../../prisma/schema.prisma', import.meta.url));
+const SCHEMA_FILE = fileURLToPath(new URL('../../prisma/schema.prisma', import.meta.url));
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });

@@ -1,22 +1,24 @@
 // Test support: the admin app as production starts it, on port 0, on the test file's own database and
-// Redis prefix, with ADMIN_API_TOKEN as given.
+// Redis prefix, with ADMIN_API_TOKEN as given and the given env and options over them.
 import { parseConfig } from '@hookfleet/config';
 import type { TestEnvironment } from '@hookfleet/devkit';
-import { startAdmin, type RunningAdmin } from '../admin.js';
-import { adminConfigSchema } from '../config.js';
+import { startAdmin, type RunningAdmin } from '../src/admin.js';
+import { adminConfigSchema } from '../src/config.js';
 
 export function startTestAdmin(
-  environment: TestEnvironment,
+  baseEnv: TestEnvironment['env'],
   adminToken: string,
   env: Record<string, string> = {},
+  options: Parameters<typeof startAdmin>[1] = {},
 ): Promise<RunningAdmin> {
   return startAdmin(
     parseConfig(adminConfigSchema, {
-      ...environment.env,
+      ...baseEnv,
       ADMIN_PORT: '0',
       ADMIN_HOST: '127.0.0.1',
       ADMIN_API_TOKEN: adminToken,
       ...env,
     }),
+    options,
   );
 }

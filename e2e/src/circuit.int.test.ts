@@ -1,33 +1,28 @@
 // AgentAPI behind its circuit breaker: consecutive failures open the circuit, jobs then fail without
 // calling out, and after the break one successful trial closes it again.
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { TestEnvironment } from '@hookfleet/devkit';
+import { beforeAll, expect, it } from 'vitest';
+import { useTestEnvironment } from '@hookfleet/devkit/vitest';
 import { githubExample } from './fixtures.js';
-import { FakeAgentApi, deliver, startStack, testEnvironment, waitFor, type Stack } from './harness.js';
+import { FakeAgentApi, deliver, startStack, waitFor, type Stack } from './harness.js';
 
 const THRESHOLD = 3;
 const HALF_OPEN_AFTER_MS = 1500;
 
-let environment: TestEnvironment;
+const environment = useTestEnvironment();
 let agentApi: FakeAgentApi;
 let stack: Stack;
 
 beforeAll(async () => {
-  environment = await testEnvironment();
-  agentApi = await new FakeAgentApi().start();
-  stack = await startStack(environment.env, {
-    agentApiUrl: agentApi.url,
-    worker: {
-      CIRCUIT_BREAKER_FAILURE_THRESHOLD: String(THRESHOLD),
-      CIRCUIT_BREAKER_HALF_OPEN_AFTER_MS: String(HALF_OPEN_AFTER_MS),
-    },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  await agentApi?.stop();
-  await environment?.cleanup();
+  agentApi = environment.stopAtEnd(await new FakeAgentApi().start());
+  stack = environment.stopAtEnd(
+    await startStack(environment.env, {
+      agentApiUrl: agentApi.url,
+      worker: {
+        CIRCUIT_BREAKER_FAILURE_THRESHOLD: String(THRESHOLD),
+        CIRCUIT_BREAKER_HALF_OPEN_AFTER_MS: String(HALF_OPEN_AFTER_MS),
+      },
+    }),
+  );
 });
 
 interface WorkerHealth {

@@ -5,8 +5,8 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestEnvironment } from '@hookfleet/devkit';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestEnvironment } from '@hookfleet/devkit/vitest';
 import { forwardJobId, type QueueName } from '@hookfleet/queue';
 import { githubExample } from './fixtures.js';
 import {
@@ -15,7 +15,6 @@ import {
   adminPost,
   deliver,
   startStack,
-  testEnvironment,
   waitFor,
   type RecordedRequest,
   type Stack,
@@ -67,7 +66,7 @@ interface EventBody {
   job: { state: string; attempts_made: number } | null;
 }
 
-let environment: TestEnvironment;
+const environment = useTestEnvironment();
 let agentApi: FakeDownstream;
 let codegen: FakeDownstream;
 let mas: FakeDownstream;
@@ -77,7 +76,6 @@ let receiver: FakeDownstream;
 let stack: Stack;
 
 beforeAll(async () => {
-  environment = await testEnvironment();
   agentApi = await new FakeDownstream().start();
   // Codegen fails for the pull request of the dead-task test, and only for it.
   codegen = await new FakeDownstream((request) =>
@@ -102,34 +100,31 @@ beforeAll(async () => {
   })).start();
   slack = await new FakeDownstream(() => ({ status: 200, text: 'ok' })).start();
   receiver = await new FakeDownstream(() => ({ status: 204, text: '' })).start();
+  for (const server of [agentApi, codegen, mas, linear, slack, receiver]) environment.stopAtEnd(server);
 
   const sources = { SOURCE_SECRETS_KEY };
-  stack = await startStack(environment.env, {
-    agentApiUrl: agentApi.url,
-    ingress: sources,
-    // A short deadline keeps the transform-limit tests quick.
-    admin: { ...sources, MAS_CALLBACK_SECRET, TRANSFORM_TIMEOUT_MS: '1000' },
-    worker: {
-      ...sources,
-      TRANSFORM_TIMEOUT_MS: '1000',
-      CODEGEN_BASE_URL: codegen.url,
-      CODEGEN_TOKEN,
-      CODEGEN_ORG_ID,
-      MAS_BASE_URL: mas.url,
-      MAS_API_KEY,
-      MAS_CALLBACK_URL,
-      LINEAR_API_KEY,
-      LINEAR_API_URL: `${linear.url}/graphql`,
-      SLACK_WEBHOOK_URL: `${slack.url}/services/T000/B000/secret`,
-      DOWNSTREAM_TIMEOUT_MS: '2000',
-    },
-  });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-  for (const server of [agentApi, codegen, mas, linear, slack, receiver]) await server?.stop();
-  await environment?.cleanup();
+  stack = environment.stopAtEnd(
+    await startStack(environment.env, {
+      agentApiUrl: agentApi.url,
+      ingress: sources,
+      // A short deadline keeps the transform-limit tests quick.
+      admin: { ...sources, MAS_CALLBACK_SECRET, TRANSFORM_TIMEOUT_MS: '1000' },
+      worker: {
+        ...sources,
+        TRANSFORM_TIMEOUT_MS: '1000',
+        CODEGEN_BASE_URL: codegen.url,
+        CODEGEN_TOKEN,
+        CODEGEN_ORG_ID,
+        MAS_BASE_URL: mas.url,
+        MAS_API_KEY,
+        MAS_CALLBACK_URL,
+        LINEAR_API_KEY,
+        LINEAR_API_URL: `${linear.url}/graphql`,
+        SLACK_WEBHOOK_URL: `${slack.url}/services/T000/B000/secret`,
+        DOWNSTREAM_TIMEOUT_MS: '2000',
+      },
+    }),
+  );
 });
 
 // --- what the fakes received, per pull request --------------------------------------------------------

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DASHBOARD_FILE = 'ops/grafana/dashboards/hookfleet.json';
 export const ALERTS_FILE = 'ops/prometheus/alerts.yml';
 export const PROMETHEUS_FILE = 'ops/prometheus/prometheus.yml';

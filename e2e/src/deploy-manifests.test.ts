@@ -31,7 +31,7 @@ import { workerConfigSchema } from '@hookfleet/worker';
 import { startStack, testEnvironment, type Stack } from './harness.js';
 import { ALERTS_FILE, DASHBOARD_FILE, PROMETHEUS_FILE, prometheusConfig, scrapeTargets } from './monitoring-assets.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const readRepoFile = (path: string) => readFileSync(join(REPO_ROOT, path), 'utf8');
 
 /** Where the Dockerfile's runtime stage puts the repository. */

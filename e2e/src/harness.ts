@@ -245,7 +245,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, what: stri
   }
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A worker as production runs it: its own process and main(), stdout and stderr piped. */
 export function spawnWorkerProcess(env: Record<string, string>): ChildProcess {

@@ -1,7 +1,7 @@
 // Webhook rate limits, counted in Redis so that every ingress replica enforces one limit: per client
-// address, per source and per repository (the design documents' hourly per-repo window). The client
-// address is express's req.ip, which honours only the configured TRUST_PROXY hops, so a forged
-// X-Forwarded-For cannot open a fresh bucket.
+// address and per source by the minute, per repository by the hour. The client address is express's
+// req.ip, which honours only the configured TRUST_PROXY hops, so a forged X-Forwarded-For cannot open a
+// fresh bucket.
 import type { RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator, type Options } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';

@@ -33,7 +33,7 @@ import { clientAddressKey, createRateLimiter } from '../rate-limits.js';
 import { createEventWriter } from '../group-commit.js';
 import { receiveDelivery } from '../receive-delivery.js';
 
-/** The built-in GitHub source's paths: the design documents' three spellings. */
+/** A configured source's path: its provider and its id (the built-in GitHub source has GITHUB_WEBHOOK_PATHS). */
 export const SOURCE_WEBHOOK_PATH = '/webhooks/:provider/:sourceId';
 
 /** The tracer scope of the ingress's spans. */

@@ -48,10 +48,31 @@ export interface WebhookRouteDeps {
 export function webhookRoutes(deps: WebhookRouteDeps): Router {
   const { config, metrics } = deps;
   const limits = createRateLimits(deps.limiterRedis, config);
-  const store = createDeliveryStore(deps);
+  // After the source is known, in this order; a refusal skips to recordRejection.
+  const steps = [
+    checkAddress(deps.hookRanges), // the source's allowlist, or GitHub's hook ranges
+    limits.perAddress,
+    limits.perSource,
+    readBody(config.WEBHOOK_MAX_BODY_BYTES), // its Content-Type first, then at most the body limit
+    checkUserAgent,
+    authenticate({ metrics, sources: deps.sources, now: deps.now ?? (() => new Date()) }), // or a handshake answered
+    limits.perRepository,
+    acceptDelivery(deps), // validate -> plan -> store -> respond
+    recordRejection(metrics),
+  ];
+  // Senders are not authenticated yet when the span starts: their traceparent is linked, not continued.
+  const span = requestSpan(TRACE_SCOPE, { callerTrace: 'link' });
+  const router = Router();
+  router.post([...GITHUB_WEBHOOK_PATHS], span, useBuiltInGithub(builtInGithubSource(config)), ...steps);
+  router.post(SOURCE_WEBHOOK_PATH, span, resolveSource(deps.sources), ...steps);
+  return router;
+}
 
-  // Validation, planning, storage and the answer in one handler: no middleware hop between them.
-  const accept: RequestHandler = async (req, res) => {
+/** The authenticated delivery's last steps, in one handler: no middleware hop between them. */
+function acceptDelivery(deps: WebhookRouteDeps): RequestHandler {
+  const { config, metrics } = deps;
+  const store = createDeliveryStore(deps);
+  return async (req, res) => {
     const source = sourceOf(res);
     const delivery = deliveryOf(res);
     const { identity, payload } = delivery;
@@ -69,23 +90,4 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     const result = await store(req, res, source, delivery, verdict, plan);
     respond(metrics, res, source, identity, plan, result);
   };
-
-  // After the source is known; in this order.
-  const steps = [
-    checkAddress(deps.hookRanges),
-    limits.perAddress,
-    limits.perSource,
-    readBody(config.WEBHOOK_MAX_BODY_BYTES),
-    checkUserAgent,
-    authenticate({ metrics, sources: deps.sources, now: deps.now ?? (() => new Date()) }),
-    limits.perRepository,
-    accept,
-    recordRejection(metrics),
-  ];
-  // Senders are not authenticated yet when the span starts: their traceparent is linked, not continued.
-  const span = requestSpan(TRACE_SCOPE, { callerTrace: 'link' });
-  const router = Router();
-  router.post([...GITHUB_WEBHOOK_PATHS], span, useBuiltInGithub(builtInGithubSource(config)), ...steps);
-  router.post(SOURCE_WEBHOOK_PATH, span, resolveSource(deps.sources), ...steps);
-  return router;
 }

@@ -14,7 +14,10 @@ export const ingressConfigSchema = queueConfigSchema
     METRICS_PORT: port.optional(),
     /** The built-in GitHub source behind POST /webhooks/github; unset: only configured sources are served. */
     GITHUB_WEBHOOK_SECRET: z.string().min(1).optional(),
-    /** The built-in GitHub source's allowlist (the design documents' names): enabled with no list, GitHub's published hook ranges. */
+    /**
+     * The built-in GitHub source's allowlist, named after the config file's webhook.security.enableIPWhitelist
+     * and allowedIps: enabled with no list, GitHub's published hook ranges.
+     */
     WEBHOOK_ENABLE_IP_WHITELIST: envBoolean.default(false),
     WEBHOOK_ALLOWED_IPS: z
       .string()

@@ -1,14 +1,56 @@
 // Webhook rate limits, counted in Redis so that every ingress replica enforces one limit: per client
-// address, per source and per repository (the design documents' hourly per-repo window). The client
-// address is express's req.ip, which honours only the configured TRUST_PROXY hops, so a forged
-// X-Forwarded-For cannot open a fresh bucket.
+// address and per source by the minute, per repository by the hour. The client address is express's
+// req.ip, which honours only the configured TRUST_PROXY hops, so a forged X-Forwarded-For cannot open a
+// fresh bucket.
 import type { RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator, type Options } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Redis } from 'ioredis';
 import { AppError } from '@hookfleet/http';
+import type { IngressConfig } from '../config.js';
+import { deliveryOf, sourceOf } from './context.js';
 
-export interface RateLimitScope {
+/** The pipeline's three limits: per address and per source before the body is read, per repository once it is known. */
+export interface RateLimits {
+  perAddress: RequestHandler;
+  perSource: RequestHandler;
+  perRepository: RequestHandler;
+}
+
+export function createRateLimits(
+  /** The rate limiter's own connection (see @hookfleet/queue connections). */
+  limiterRedis: Redis,
+  config: Pick<
+    IngressConfig,
+    'QUEUE_PREFIX' | 'WEBHOOK_RATE_LIMIT_PER_IP_PER_MINUTE' | 'WEBHOOK_RATE_LIMIT_PER_REPOSITORY_PER_HOUR'
+  >,
+): RateLimits {
+  return {
+    perAddress: createRateLimiter(limiterRedis, config.QUEUE_PREFIX, {
+      name: 'ip',
+      windowMs: 60_000,
+      limit: config.WEBHOOK_RATE_LIMIT_PER_IP_PER_MINUTE,
+      key: (req) => clientAddressKey(req.ip),
+    }),
+    perSource: createRateLimiter(limiterRedis, config.QUEUE_PREFIX, {
+      name: 'source',
+      windowMs: 60_000,
+      limit: (res) => sourceOf(res).settings.rateLimitPerMinute ?? 0,
+      key: (_req, res) => sourceOf(res).id,
+    }),
+    perRepository: createRateLimiter(limiterRedis, config.QUEUE_PREFIX, {
+      name: 'repository',
+      windowMs: 3600_000,
+      limit: config.WEBHOOK_RATE_LIMIT_PER_REPOSITORY_PER_HOUR,
+      key: (_req, res) => {
+        const { normalized } = deliveryOf(res);
+        return normalized.repository ? `${normalized.provider}:${normalized.repository}` : null;
+      },
+    }),
+  };
+}
+
+interface RateLimitScope {
   /** Part of the Redis key and the RateLimit header's policy name. */
   name: 'ip' | 'source' | 'repository';
   windowMs: number;
@@ -17,7 +59,7 @@ export interface RateLimitScope {
   key: (req: Parameters<RequestHandler>[0], res: Parameters<RequestHandler>[1]) => string | null;
 }
 
-export function createRateLimiter(redis: Redis, prefix: string, scope: RateLimitScope): RequestHandler {
+function createRateLimiter(redis: Redis, prefix: string, scope: RateLimitScope): RequestHandler {
   const limitOf = (res: Parameters<RequestHandler>[1]) =>
     typeof scope.limit === 'number' ? scope.limit : scope.limit(res);
   const options: Partial<Options> = {
@@ -44,6 +86,6 @@ export function createRateLimiter(redis: Redis, prefix: string, scope: RateLimit
 }
 
 /** The client address, with IPv6 clients grouped by /56 so that one host cannot rotate through its block. */
-export function clientAddressKey(ip: string | undefined): string | null {
+function clientAddressKey(ip: string | undefined): string | null {
   return ip ? ipKeyGenerator(ip) : null;
 }

@@ -21,16 +21,9 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details?: unknown;
 
-  constructor(code: ErrorCode, message: string, details?: unknown);
-  /**
-   * @deprecated The status comes from the code: write `new AppError(code, message, details?)`. Kept only
-   * while the ingress's webhook route moves to that form; the status given here is ignored.
-   */
-  constructor(status: number, code: ErrorCode, message: string, details?: unknown);
-  constructor(...args: [ErrorCode, string, unknown?] | [number, ErrorCode, string, unknown?]) {
-    const [code, message, details] = typeof args[0] === 'number' ? args.slice(1) : args;
-    super(message as string);
-    this.code = code as ErrorCode;
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.code = code;
     this.status = ERROR_CODES[this.code];
     this.details = details;
   }

@@ -1,21 +1,11 @@
 // Signature, parsing and identity, in a span of their own (webhook.verify); the steps after it run outside
-// that span. The provider's functions return a rejection as a value; this step maps it to a status.
+// that span. The provider's functions return a rejection as a value; its code carries its HTTP status.
 import type { Request, RequestHandler, Response } from 'express';
 import { AppError } from '@hookfleet/http';
 import { inSpan, type Metrics } from '@hookfleet/observability';
-import { decodeUtf8, toStorableJson, type RawDelivery, type RejectionCode } from '@hookfleet/providers';
+import { decodeUtf8, toStorableJson, type RawDelivery } from '@hookfleet/providers';
 import type { SourceResolver } from '@hookfleet/sources';
 import { TRACE_SCOPE, sourceLabel, sourceOf, webhookStateOf, type AuthenticatedDelivery } from './context.js';
-
-const REJECTION_STATUS: Record<RejectionCode, number> = {
-  missing_signature: 401,
-  invalid_signature: 401,
-  timestamp_out_of_range: 401,
-  missing_headers: 400,
-  duplicated_header: 400,
-  invalid_payload: 400,
-  unsupported_event: 400,
-};
 
 export interface AuthenticateDeps {
   metrics: Metrics;
@@ -47,9 +37,9 @@ async function authenticateDelivery(
 ): Promise<AuthenticatedDelivery | null> {
   const source = sourceOf(res);
   const body = req.body as Buffer | undefined;
-  if (!body || body.length === 0) throw new AppError(400, 'empty_body', 'request body is empty');
+  if (!body || body.length === 0) throw new AppError('empty_body', 'request body is empty');
   const text = decodeUtf8(body);
-  if (text === null) throw new AppError(400, 'invalid_encoding', 'request body is not valid UTF-8');
+  if (text === null) throw new AppError('invalid_encoding', 'request body is not valid UTF-8');
   const raw: RawDelivery = {
     headers: req.headers,
     body,
@@ -62,13 +52,13 @@ async function authenticateDelivery(
     raw,
     source.secrets.map((secret) => secret.value),
   );
-  if (!verified.ok) throw new AppError(REJECTION_STATUS[verified.code], verified.code, verified.message);
+  if (!verified.ok) throw new AppError(verified.code, verified.message);
   const parsed = provider.parse(raw);
-  if (!parsed.ok) throw new AppError(REJECTION_STATUS[parsed.code], parsed.code, parsed.message);
+  if (!parsed.ok) throw new AppError(parsed.code, parsed.message);
   // Before anything reads it: ids and names taken from the payload are stored as text too.
   const { sanitized } = toStorableJson(parsed.payload, text);
   const identified = provider.identify(raw, parsed.payload);
-  if (!identified.ok) throw new AppError(REJECTION_STATUS[identified.code], identified.code, identified.message);
+  if (!identified.ok) throw new AppError(identified.code, identified.message);
 
   const matched = source.secrets[verified.secretIndex];
   deps.metrics.secretMatches.inc({

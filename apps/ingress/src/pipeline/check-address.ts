@@ -27,7 +27,7 @@ export function checkAddress(hookRanges: GithubHookRanges): RequestHandler {
     // replica does not refuse GitHub while its list loads.
     if (useHookRanges) await (hookRangesStarted ??= hookRanges.start());
     const allowed = (list.length > 0 && isAllowed(blockList, ip)) || (useHookRanges && hookRanges.allows(ip));
-    if (!allowed) throw new AppError(403, 'ip_not_allowed', `deliveries from ${ip} are not allowed for this source`);
+    if (!allowed) throw new AppError('ip_not_allowed', `deliveries from ${ip} are not allowed for this source`);
     next();
   };
 }

@@ -15,7 +15,7 @@ export const checkUserAgent: RequestHandler = (req, res, next) => {
   const { settings, provider } = sourceOf(res);
   const prefix = USER_AGENT_PREFIXES[provider.name];
   if (settings.requireProviderUserAgent && prefix && !req.headers['user-agent']?.startsWith(prefix)) {
-    throw new AppError(403, 'invalid_user_agent', `User-Agent must start with ${prefix}`);
+    throw new AppError('invalid_user_agent', `User-Agent must start with ${prefix}`);
   }
   next();
 };

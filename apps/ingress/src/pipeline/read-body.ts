@@ -23,7 +23,7 @@ export function readBody(maxBodyBytes: number): RequestHandler {
     const { provider, settings } = sourceOf(res);
     const accepted = CONTENT_TYPES[provider.name];
     if (!req.is(accepted)) {
-      throw new AppError(415, 'unsupported_content_type', `Content-Type must be ${accepted.join(' or ')}`);
+      throw new AppError('unsupported_content_type', `Content-Type must be ${accepted.join(' or ')}`);
     }
     const limit = Math.min(settings.maxBodyBytes ?? maxBodyBytes, maxBodyBytes);
     let parser = parsers.get(limit);

@@ -32,7 +32,7 @@ export function builtInGithubSource(
 
 export function useBuiltInGithub(builtIn: RequestSource | null): RequestHandler {
   return (_req, res, next) => {
-    if (!builtIn) throw new AppError(404, 'source_not_found', 'GITHUB_WEBHOOK_SECRET is not set: use a source URL');
+    if (!builtIn) throw new AppError('source_not_found', 'GITHUB_WEBHOOK_SECRET is not set: use a source URL');
     webhookStateOf(res).source = builtIn;
     next();
   };
@@ -42,14 +42,14 @@ export function useBuiltInGithub(builtIn: RequestSource | null): RequestHandler 
 export function resolveSource(sources: SourceResolver | null): RequestHandler {
   return async (req, res, next) => {
     const provider = providerByName(String(req.params.provider));
-    if (!provider) throw new AppError(404, 'unknown_provider', `no provider "${String(req.params.provider)}"`);
+    if (!provider) throw new AppError('unknown_provider', `no provider "${String(req.params.provider)}"`);
     const sourceId = String(req.params.sourceId);
     const resolved = /^[0-9a-f-]{36}$/i.test(sourceId) && sources ? await sources.resolve(sourceId) : null;
     if (!resolved || resolved.provider !== provider.name) {
-      throw new AppError(404, 'source_not_found', `no ${provider.name} source ${sourceId}`);
+      throw new AppError('source_not_found', `no ${provider.name} source ${sourceId}`);
     }
-    if (!resolved.enabled) throw new AppError(403, 'source_disabled', 'this source is disabled');
-    if (resolved.secrets.length === 0) throw new AppError(403, 'source_disabled', 'this source has no active secret');
+    if (!resolved.enabled) throw new AppError('source_disabled', 'this source is disabled');
+    if (resolved.secrets.length === 0) throw new AppError('source_disabled', 'this source has no active secret');
     webhookStateOf(res).source = { ...resolved, provider };
     next();
   };

@@ -59,7 +59,6 @@ export function respond(
       return;
     case 'conflict':
       throw new AppError(
-        409,
         'delivery_conflict',
         `delivery ${identity.deliveryId} was already received with a different body`,
         { eventId: result.eventId },

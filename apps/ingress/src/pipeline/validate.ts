@@ -36,6 +36,6 @@ export function enforceVerdict(
     verdict: verdict.valid ? 'valid' : 'invalid',
   });
   if (!verdict.valid && source.settings.validation === 'enforce') {
-    throw new AppError(400, 'payload_validation_failed', 'the payload does not match its schema', verdict.errors);
+    throw new AppError('payload_validation_failed', 'the payload does not match its schema', verdict.errors);
   }
 }

@@ -2,7 +2,8 @@
 // their way (queued, processing, or failed awaiting BullMQ's retry) are refused, so two clicks or a
 // reprocess racing a retry can never run an event twice at once.
 import { AppError } from '@hookfleet/http';
-import { dispatchEvent, eventJobId, planStoredEvent, type QueueName } from '@hookfleet/queue';
+import { eventJobId, type QueueName } from '@hookfleet/queue';
+import { dispatchEvent, planStoredEvent } from '@hookfleet/events';
 import { dispatchDepsOf, type RedispatchDeps } from './redispatch.js';
 
 export interface ReprocessResult {

@@ -1,7 +1,8 @@
 // Retry: one more attempt at a failed or dead task of the event's current generation. The job id is
 // derived from the event's attempt count, so concurrent retries of one state collapse into one job.
 import { AppError } from '@hookfleet/http';
-import { dispatchEvent, eventJobId, planStoredEvent, type QueueName } from '@hookfleet/queue';
+import { eventJobId, type QueueName } from '@hookfleet/queue';
+import { dispatchEvent, planStoredEvent } from '@hookfleet/events';
 import { dispatchDepsOf, type RedispatchDeps } from './redispatch.js';
 
 export interface RetryResult {

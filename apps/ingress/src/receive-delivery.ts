@@ -3,19 +3,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { activeContext, activeTraceIds } from '@hookfleet/observability';
 import type { NormalizedEvent } from '@hookfleet/providers';
 import type { ValidationVerdict } from '@hookfleet/validation';
-import {
-  dispatchEvent,
-  eventJobId,
-  isJobMissing,
-  parseEventJobId,
-  planPriority,
-  retryOverridesFor,
-  type DispatchDeps,
-  type DispatchEvent,
-  type EnqueueEvent,
-  type EventPlan,
-  type RetryOverrides,
-} from '@hookfleet/queue';
+import { eventJobId, isJobMissing, parseEventJobId, type EnqueueEvent, type RetryOverrides } from '@hookfleet/queue';
+import { planPriority, type EventPlan } from '@hookfleet/planning';
+import { dispatchEvent, retryOverridesFor, type DispatchDeps, type DispatchEvent } from '@hookfleet/events';
 import type { EventWriter } from './group-commit.js';
 
 export interface VerifiedDelivery {

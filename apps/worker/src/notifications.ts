@@ -4,7 +4,7 @@
 // recorded, and does not fail the event it reports on.
 import { isDatabaseUnavailable, type Workflow } from '@hookfleet/db';
 import type { Logger } from '@hookfleet/observability';
-import type { WorkflowSignal } from '@hookfleet/queue';
+import type { WorkflowSignal } from '@hookfleet/planning';
 import type { Downstreams } from './downstreams.js';
 import { describe } from './errors.js';
 import { findLinearIssueIdentifier } from './integrations/linear.js';

@@ -4,7 +4,7 @@
 // so a job whose turn has not come is moved back to the delayed set (Job#moveToDelayed + DelayedError),
 // which costs no attempt, and tries again shortly.
 import type { EventStatus, PrismaClient } from '@hookfleet/db';
-import { UNFINISHED_EVENT_STATUSES } from '@hookfleet/queue';
+import { UNFINISHED_EVENT_STATUSES } from '@hookfleet/events';
 
 export interface Blocker {
   id: string;

@@ -6,24 +6,21 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { Prisma, type PrismaClient, type Workflow, type WorkflowTask } from '@hookfleet/db';
 import { annotateActiveSpan, failSpan, inSpan, type Logger, type Metrics } from '@hookfleet/observability';
 import {
-  RetryableError,
-  TASK_TYPES,
   applyRetryOverrides,
-  dispatchEvent,
   enqueueForward,
   eventJobDataSchema,
   isJobMissing,
-  planEvent,
   parseEventJobId,
-  planStoredEvent,
+  RetryableError,
+  TASK_TYPES,
   type EventJobData,
   type EventQueues,
-  type InstallationChange,
-  type PlannedTask,
   type QueueConfig,
   type QueueName,
   type RetryPolicy,
 } from '@hookfleet/queue';
+import { planEvent, type InstallationChange, type PlannedTask } from '@hookfleet/planning';
+import { dispatchEvent, planStoredEvent } from '@hookfleet/events';
 import { processingSchema, type TransformSandbox } from '@hookfleet/sources';
 import type { Downstreams } from './downstreams.js';
 import { asRetryable, describe, failureReason, isPermanent } from './errors.js';
@@ -68,7 +65,8 @@ const EVENT_SELECT = {
   workflowId: true,
   receivedAt: true,
 } satisfies Prisma.WebhookEventSelect;
-type StoredEvent = Prisma.WebhookEventGetPayload<{ select: typeof EVENT_SELECT }>;
+/** The event row as a run reads it. */
+type EventRecord = Prisma.WebhookEventGetPayload<{ select: typeof EVENT_SELECT }>;
 
 /** Attempt numbers as a label: a handful of values whatever JOB_MAX_RETRIES says. */
 const attemptLabel = (attempt: number) => (attempt >= 5 ? '5+' : String(attempt));
@@ -242,7 +240,7 @@ interface TaskFailure {
 async function runPlannedTask(
   deps: ProcessorDeps,
   context: {
-    event: StoredEvent;
+    event: EventRecord;
     workflow: Workflow | null;
     planned: PlannedTask;
     jobId: string;
@@ -371,7 +369,7 @@ async function recordInstallation(prisma: PrismaClient, change: InstallationChan
 }
 
 /** Forward and transform sources (the design documents' processing modes); store needs nothing more. */
-async function applyProcessingMode(deps: ProcessorDeps, event: StoredEvent, queue: QueueName): Promise<void> {
+async function applyProcessingMode(deps: ProcessorDeps, event: EventRecord, queue: QueueName): Promise<void> {
   if (!event.sourceId) return;
   const source = await deps.prisma.source.findUnique({ where: { id: event.sourceId }, select: { settings: true } });
   const parsed = processingSchema.safeParse((source?.settings as { processing?: unknown } | null)?.processing);
@@ -407,7 +405,7 @@ async function applyProcessingMode(deps: ProcessorDeps, event: StoredEvent, queu
 }
 
 /** What notifications quote from a pull request event. */
-function notificationFacts(event: StoredEvent) {
+function notificationFacts(event: EventRecord) {
   const pr = (
     event.payload as { pull_request?: { html_url?: string; body?: string | null; user?: { login?: string } } }
   ).pull_request;

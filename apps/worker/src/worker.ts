@@ -12,23 +12,22 @@ import {
   type Logger,
 } from '@hookfleet/observability';
 import {
-  FORWARD_JOB_NAME,
   applyRetryOverrides,
-  markDeadAfterFailedJob,
   backoffDelay,
   closeEventQueues,
   createEventQueues,
   createRedisConnection,
   eventJobDataSchema,
+  FORWARD_JOB_NAME,
   jobTraceCarrier,
   openClients,
   queueReport,
-  refreshOperationalGauges,
   retryPolicyOf,
   type EventJobData,
   type ForwardJobData,
   type QueueName,
 } from '@hookfleet/queue';
+import { markDeadAfterFailedJob, refreshOperationalGauges } from '@hookfleet/events';
 import { createSecretBox, createTransformSandbox, transformLimitsOf } from '@hookfleet/sources';
 import { concurrencyOf, type WorkerConfig } from './config.js';
 import { connectDownstreams } from './downstreams.js';

@@ -2,7 +2,8 @@
 // count is the dead-letter queue's depth), and the last 24 hours' activity and error rates.
 import { Router } from 'express';
 import type { PrismaClient } from '@hookfleet/db';
-import { UNFINISHED_EVENT_STATUSES, oldestUnfinishedAgeSeconds, queueDepths, type EventQueues } from '@hookfleet/queue';
+import { queueDepths, type EventQueues } from '@hookfleet/queue';
+import { oldestUnfinishedAgeSeconds, UNFINISHED_EVENT_STATUSES } from '@hookfleet/events';
 import type { Operations } from '../operations.js';
 
 const DAY_MS = 24 * 3600_000;

@@ -23,7 +23,8 @@ import {
   type RejectionCode,
 } from '@hookfleet/providers';
 import { GITHUB_WEBHOOK_PATHS } from '@hookfleet/config';
-import { planEvent, type EventQueues } from '@hookfleet/queue';
+import { type EventQueues } from '@hookfleet/queue';
+import { planEvent } from '@hookfleet/planning';
 import { isAllowed, toBlockList, type SourceResolver, type SourceSettings } from '@hookfleet/sources';
 import type { PayloadValidator, ValidationVerdict } from '@hookfleet/validation';
 import type { Redis } from 'ioredis';

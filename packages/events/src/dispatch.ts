@@ -2,11 +2,16 @@
 // `queued` names its job, which the reconciler and a redelivery check exists (the ingress stores its rows as
 // queued and adds their jobs right after the commit).
 import type { PrismaClient } from '@hookfleet/db';
-import type { EventPlan, StoredEvent } from './plan.js';
-import type { QueueConfig, TaskRetryPolicies } from './config.js';
-import { planEvent, planPriority } from './processors.js';
-import { enqueueEvent, type EventQueues } from './queues.js';
-import { mergeRetryOverrides, retryOverridesSchema, type RetryOverrides } from './retry.js';
+import { planEvent, planPriority, type EventPlan, type PlannableEvent } from '@hookfleet/planning';
+import {
+  enqueueEvent,
+  mergeRetryOverrides,
+  retryOverridesSchema,
+  type EventQueues,
+  type QueueConfig,
+  type RetryOverrides,
+  type TaskRetryPolicies,
+} from '@hookfleet/queue';
 
 export interface DispatchEvent {
   eventId: string;
@@ -56,7 +61,7 @@ export async function dispatchEvent(deps: DispatchDeps, event: DispatchEvent): P
  */
 export async function planStoredEvent(
   deps: { prisma: PrismaClient; config: Pick<QueueConfig, 'BOT_MENTION'> },
-  event: StoredEvent & { sourceId: string | null },
+  event: PlannableEvent & { sourceId: string | null },
 ): Promise<{ plan: EventPlan; sourceRetry: RetryOverrides | undefined }> {
   const plan = planEvent(event, { botMention: deps.config.BOT_MENTION });
   if (!event.sourceId) return { plan, sourceRetry: undefined };

@@ -5,8 +5,7 @@
 // -> the event marked dead with the job's reason; waiting, delayed or running -> left alone. Adding under the
 // same id is a no-op for a job that exists, so a second reconciler (or a redelivery) cannot queue it twice.
 import type { EventStatus, PrismaClient } from '@hookfleet/db';
-import { parseEventJobId, QUEUE_NAMES, type QueueName } from './catalog.js';
-import type { QueueConfig } from './config.js';
+import { parseEventJobId, QUEUE_NAMES, type QueueConfig, type QueueName } from '@hookfleet/queue';
 import { dispatchEvent, planStoredEvent, type DispatchDeps } from './dispatch.js';
 
 /** Events that still owe a result: each needs a live job, or is waiting for one. */

@@ -1,0 +1,3 @@
+export * from './dispatch.js';
+export * from './reconcile.js';
+export * from './operational-gauges.js';

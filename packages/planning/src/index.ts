@@ -1,0 +1,3 @@
+export * from './plan.js';
+export * from './planners.js';
+export * from './workflow-states.js';

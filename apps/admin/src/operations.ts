@@ -10,12 +10,11 @@ import { AppError } from '@hookfleet/http';
 import type { Logger, Metrics } from '@hookfleet/observability';
 import type { RecoveryResult } from '@hookfleet/github';
 import { QUEUE_NAMES, type QueueName } from '@hookfleet/queue';
-import { reconcileEvents, type ReconcileResult } from '@hookfleet/events';
+import { FINISHED_EVENT_STATUSES, reconcileEvents, type DispatchDeps, type ReconcileResult } from '@hookfleet/events';
 import { z } from 'zod';
 import { filterDate, prNumber } from './routes/shared.js';
 import { retryDeadLetter } from './dead-letters.js';
 import { eventFilterSchema, findEventIds } from './event-query.js';
-import { dispatchDepsOf, type RedispatchDeps } from './redispatch.js';
 import { reprocessEvent } from './reprocess-event.js';
 import { retryTask } from './retry-task.js';
 
@@ -74,7 +73,7 @@ export interface Progress {
   errors: string[];
 }
 
-export interface OperationsDeps extends RedispatchDeps {
+export interface OperationsDeps extends DispatchDeps {
   logger: Logger;
   metrics: Metrics;
   retentionDays: number;
@@ -168,10 +167,7 @@ export async function startOperations(
     recorded('reconcile', async () => {
       const cursorKey = `${connections.prefix}:${OPERATIONS_QUEUE}:reconcile-cursor`;
       const afterSequence = await connections.producer.get(cursorKey);
-      const result = await reconcileEvents(
-        { ...dispatchDepsOf(deps), config: deps.config },
-        { ...deps.reconcile, afterSequence },
-      );
+      const result = await reconcileEvents(deps, { ...deps.reconcile, afterSequence });
       if (result.nextAfterSequence) await connections.producer.set(cursorKey, result.nextAfterSequence);
       else await connections.producer.del(cursorKey);
       deps.metrics.reconcilerRuns.inc();
@@ -369,7 +365,7 @@ async function cleanup(
 ): Promise<Progress> {
   const days = params.older_than_days ?? deps.retentionDays;
   const cutoff = new Date(Date.now() - days * DAY_MS);
-  const statuses = params.include_dead ? ['processed', 'dead', 'discarded'] : ['processed'];
+  const statuses = params.include_dead ? FINISHED_EVENT_STATUSES : ['processed'];
   const statusList = Prisma.join(statuses.map((status) => Prisma.sql`${status}::"EventStatus"`));
   for (;;) {
     const deleted = await deps.prisma.$queryRaw<Array<{ id: string; queue: string; job_id: string | null }>>`

@@ -1,7 +1,6 @@
 // One event job: wait for the event's turn in its workflow, re-read it, correlate it, carry out its tasks
 // (each once, through the side-effect ledger), record the outcome. Status changes happen here, in
 // transactions with the execution records, never in BullMQ listeners.
-import { randomUUID } from 'node:crypto';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { Prisma, type PrismaClient, type Workflow, type WorkflowTask } from '@hookfleet/db';
 import { annotateActiveSpan, failSpan, inSpan, type Logger, type Metrics } from '@hookfleet/observability';
@@ -9,8 +8,6 @@ import {
   applyRetryOverrides,
   enqueueForward,
   eventJobDataSchema,
-  isJobMissing,
-  parseEventJobId,
   RetryableError,
   TASK_TYPES,
   type EventJobData,
@@ -19,17 +16,26 @@ import {
   type QueueName,
   type RetryPolicy,
 } from '@hookfleet/queue';
-import { planEvent, type InstallationChange, type PlannedTask } from '@hookfleet/planning';
-import { dispatchEvent, planStoredEvent } from '@hookfleet/events';
+import { storedPlanOf, type InstallationChange, type PlannedTask } from '@hookfleet/planning';
+import {
+  asOwner,
+  earliestUnfinishedBefore,
+  failedStatus,
+  isStranded,
+  planStoredEvent,
+  recordEventProcessed,
+  requeueNamedJob,
+  startRun,
+  SupersededRunError,
+  type Blocker,
+} from '@hookfleet/events';
 import { processingSchema, type TransformSandbox } from '@hookfleet/sources';
 import type { Downstreams } from './downstreams.js';
 import { asRetryable, describe, failureReason, isPermanent } from './errors.js';
 import { notifyDeadTask, notifyWorkflowChange } from './notifications.js';
-import { earliestUnfinishedBefore, type Blocker } from './ordering.js';
-import { asOwner, SupersededRunError } from './run-ownership.js';
 import { runTask } from './run-task.js';
 import type { SideEffectLedger } from './side-effects.js';
-import { ensureTask, recordEventProcessed, recordTaskSuccess, startExecution } from './task-records.js';
+import { ensureTask, recordTaskSuccess, startExecution } from './task-records.js';
 import { correlateEvent } from './workflows.js';
 
 export interface ProcessorDeps {
@@ -58,6 +64,7 @@ const EVENT_SELECT = {
   action: true,
   repository: true,
   payload: true,
+  plan: true,
   generation: true,
   status: true,
   sequence: true,
@@ -86,7 +93,8 @@ export function createEventProcessor(deps: ProcessorDeps) {
     if (!event) throw new UnrecoverableError(`event ${eventId} does not exist`);
     const jobLogger = logger.child({ correlation_id: event.deliveryId, event_type: event.eventType });
 
-    const plan = planEvent(event, { botMention: deps.config.BOT_MENTION });
+    // The plan the ingress stored with the event; a row stored before plans were is planned from its payload.
+    const plan = storedPlanOf(event, { botMention: deps.config.BOT_MENTION });
     if (event.workflowKey) {
       const blocker = await earliestUnfinishedBefore(prisma, {
         workflowKey: event.workflowKey,
@@ -126,20 +134,8 @@ export function createEventProcessor(deps: ProcessorDeps) {
         metrics.retryAttempts.inc({ queue, attempt: attemptLabel(attempt), reason: failureReason(error) });
     };
 
-    const owner = { eventId, runToken: randomUUID() };
-    // Conditional: a run that froze before this point must not take back an event its successor has
-    // since processed (a dead one may be run again: that is Bull Board's retry).
-    const stamped = await prisma.webhookEvent.updateMany({
-      where: { id: eventId, status: { in: ['received', 'queued', 'processing', 'failed', 'dead'] } },
-      data: {
-        status: 'processing',
-        processingStartedAt: new Date(),
-        attempts: { increment: 1 },
-        runToken: owner.runToken,
-        jobId: job.id,
-      },
-    });
-    if (stamped.count === 0) {
+    const owner = await startRun(prisma, { eventId, jobId: job.id });
+    if (!owner) {
       jobLogger.warn('event already finished by another run; nothing to do', { status: event.status });
       return;
     }
@@ -155,7 +151,7 @@ export function createEventProcessor(deps: ProcessorDeps) {
         await asOwner(prisma, owner, (tx) =>
           tx.webhookEvent.update({
             where: { id: eventId },
-            data: { status: dead ? 'dead' : 'failed', lastError: describe(error) },
+            data: { status: failedStatus(dead), lastError: describe(error) },
           }),
         );
         outcome(dead ? 'dead' : 'failed', error);
@@ -182,11 +178,11 @@ export function createEventProcessor(deps: ProcessorDeps) {
         await asOwner(prisma, owner, async (tx) => {
           await tx.workflowTask.update({
             where: { id: failure.task.id },
-            data: { status: dead ? 'dead' : 'failed', error: failure.message },
+            data: { status: failedStatus(dead), error: failure.message },
           });
           await tx.webhookEvent.update({
             where: { id: eventId },
-            data: { status: dead ? 'dead' : 'failed', lastError: failure.message },
+            data: { status: failedStatus(dead), lastError: failure.message },
           });
         });
         outcome(dead ? 'dead' : 'failed', failure.error);
@@ -329,23 +325,9 @@ async function requeueIfStranded(deps: ProcessorDeps, blocker: Blocker, logger: 
   // Measured from when the row last changed: an event an operator just put back to `received` is being
   // queued by the admin at this moment, and queueing it here too would make a second job.
   if (Date.now() - blocker.updatedAt.getTime() < deps.strandedAfterMs) return;
-  // `received`: never queued; `queued` with no job: its ingress died between the commit and the add.
-  const stranded =
-    blocker.status === 'received' || (blocker.status === 'queued' && (await isJobMissing(deps.queues, blocker)));
-  if (!stranded) return;
+  if (!(await isStranded(deps.queues, blocker))) return;
   const { plan, sourceRetry } = await planStoredEvent(deps, blocker);
-  // The job the row names (a retry's carries its number), so an existing job is not doubled.
-  const named = blocker.jobId ? parseEventJobId(blocker.jobId) : null;
-  await dispatchEvent(
-    { prisma: deps.prisma, queues: deps.queues, taskRetryPolicies: deps.config.TASK_RETRY_POLICIES },
-    {
-      eventId: blocker.id,
-      plan,
-      sourceRetry,
-      generation: named?.generation ?? blocker.generation,
-      retryNumber: named?.retry ?? 0,
-    },
-  );
+  await requeueNamedJob(deps, blocker, { plan, sourceRetry });
   logger.warn('queued a stranded earlier event of the workflow', { stranded_event_id: blocker.id });
 }
 

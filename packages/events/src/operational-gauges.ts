@@ -4,7 +4,7 @@
 import type { DatabaseClients, PrismaClient } from '@hookfleet/db';
 import type { Metrics } from '@hookfleet/observability';
 import { poolUse, queueDepths, type EventQueues } from '@hookfleet/queue';
-import { oldestUnfinishedAgeByQueue } from './reconcile.js';
+import { oldestUnfinishedAgeByQueue } from './unfinished-age.js';
 
 type Pool = DatabaseClients['pool'];
 

@@ -10,6 +10,11 @@ import { retryOverridesSchema } from './retry.js';
 export const QUEUE_NAMES = ['deployment', 'validation', 'workflow', 'recovery', 'default'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
+/** A stored queue name as a QueueName; a name no queue has any more reads as `default`. */
+export function queueNameOf(name: string): QueueName {
+  return (QUEUE_NAMES as readonly string[]).includes(name) ? (name as QueueName) : 'default';
+}
+
 /** Who carries a task out. A task whose downstream is not configured is recorded as done, not sent. */
 export type Downstream = 'agentapi' | 'mas' | 'codegen';
 

@@ -16,6 +16,7 @@ import {
   EVENT_JOB_NAME,
   FORWARD_JOB_NAME,
   QUEUE_NAMES,
+  queueNameOf,
   eventJobId,
   forwardJobId,
   type EventJobData,
@@ -210,7 +211,7 @@ export async function isJobMissing(
   event: { queue: string; jobId: string | null },
 ): Promise<boolean> {
   if (!event.jobId) return true;
-  const queue = (QUEUE_NAMES as readonly string[]).includes(event.queue) ? (event.queue as QueueName) : 'default';
+  const queue = queueNameOf(event.queue);
   return (await queues[queue].getJob(event.jobId)) === undefined;
 }
 

@@ -3,14 +3,14 @@ import { z } from 'zod';
 import type { Metrics } from '@hookfleet/observability';
 import { QUEUE_NAMES } from '@hookfleet/queue';
 import { discardDeadLetter, listDeadLetters, retryDeadLetter } from '../dead-letters.js';
-import type { RedispatchDeps } from '../redispatch.js';
+import type { DispatchDeps } from '@hookfleet/events';
 import { parseInput } from '../validation.js';
 import { pagination } from './shared.js';
 
 export const deadLetterListQuery = pagination.extend({ queue: z.enum(QUEUE_NAMES).optional() });
 const jobParams = z.object({ queue: z.enum(QUEUE_NAMES), jobId: z.string().min(1).max(200) });
 
-export function deadLetterRoutes(deps: RedispatchDeps & { metrics: Metrics }): Router {
+export function deadLetterRoutes(deps: DispatchDeps & { metrics: Metrics }): Router {
   const router = Router();
 
   router.get('/api/v1/dead-letters', async (req, res) => {

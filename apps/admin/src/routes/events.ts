@@ -4,7 +4,7 @@ import { AppError } from '@hookfleet/http';
 import type { QueueName } from '@hookfleet/queue';
 import { reprocessEvent } from '../reprocess-event.js';
 import { eventSummary, executionView, taskView } from '../serializers.js';
-import type { RedispatchDeps } from '../redispatch.js';
+import type { DispatchDeps } from '@hookfleet/events';
 import { parseInput } from '../validation.js';
 import { idParams } from './shared.js';
 import { countEvents, cursorPage, eventFilterSchema, findEventIds, splitPayloadFields } from '../event-query.js';
@@ -62,7 +62,7 @@ const documentView = (name: 'payload' | 'transformed', document: BoundedDocument
   ...(document.preview !== null ? { [`${name}_preview`]: document.preview } : {}),
 });
 
-export function eventRoutes(deps: RedispatchDeps & { maxInlineBytes: number }): Router {
+export function eventRoutes(deps: DispatchDeps & { maxInlineBytes: number }): Router {
   const router = Router();
 
   router.get('/api/v1/events', async (req, res) => {

@@ -3,7 +3,7 @@
 import { Router } from 'express';
 import type { PrismaClient } from '@hookfleet/db';
 import { queueDepths, type EventQueues } from '@hookfleet/queue';
-import { oldestUnfinishedAgeSeconds, UNFINISHED_EVENT_STATUSES } from '@hookfleet/events';
+import { FAILED_EVENT_STATUSES, oldestUnfinishedAgeSeconds, UNFINISHED_EVENT_STATUSES } from '@hookfleet/events';
 import type { Operations } from '../operations.js';
 
 const DAY_MS = 24 * 3600_000;
@@ -74,7 +74,7 @@ export function statsRoutes(deps: { prisma: PrismaClient; queues: EventQueues; o
     const since = new Date(Date.now() - DAY_MS);
     const [webhooks, failedWebhooks, tasks, failedTasks] = await Promise.all([
       prisma.webhookEvent.count({ where: { receivedAt: { gte: since } } }),
-      prisma.webhookEvent.count({ where: { receivedAt: { gte: since }, status: { in: ['failed', 'dead'] } } }),
+      prisma.webhookEvent.count({ where: { receivedAt: { gte: since }, status: { in: [...FAILED_EVENT_STATUSES] } } }),
       prisma.workflowTask.count({ where: { createdAt: { gte: since } } }),
       prisma.workflowTask.count({ where: { createdAt: { gte: since }, status: { in: ['failed', 'dead'] } } }),
     ]);

@@ -4,7 +4,7 @@ import { TaskStatus, type Prisma } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
 import { retryTask } from '../retry-task.js';
 import { executionView, taskView } from '../serializers.js';
-import type { RedispatchDeps } from '../redispatch.js';
+import type { DispatchDeps } from '@hookfleet/events';
 import { parseInput } from '../validation.js';
 import { filterDate, idParams, pagination, prNumber } from './shared.js';
 
@@ -17,7 +17,7 @@ export const taskListQuery = pagination.extend({
   until: filterDate.optional(),
 });
 
-export function taskRoutes(deps: RedispatchDeps): Router {
+export function taskRoutes(deps: DispatchDeps): Router {
   const router = Router();
 
   router.get('/api/v1/tasks', async (req, res) => {

@@ -367,7 +367,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     const dispatch = {
       prisma: deps.prisma,
       queues: deps.queues,
-      taskRetryPolicies: config.TASK_RETRY_POLICIES,
+      config,
       writer,
       onDeferred: (error: unknown) =>
         requestLoggerOf(res).warn('delivery stored but not queued; the reconciler will queue it', { error }),

@@ -350,7 +350,7 @@ async function recordInstallation(prisma: PrismaClient, change: InstallationChan
   await prisma.installation.upsert({ where: { id }, create: { id, ...data }, update: data });
 }
 
-/** Forward and transform sources (the design documents' processing modes); store needs nothing more. */
+/** A source's processing mode: forward (deliver the event to its URL) and transform need work; store needs none. */
 async function applyProcessingMode(deps: ProcessorDeps, event: EventRecord, queue: QueueName): Promise<void> {
   if (!event.sourceId) return;
   const source = await deps.prisma.source.findUnique({ where: { id: event.sourceId }, select: { settings: true } });

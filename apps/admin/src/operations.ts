@@ -9,7 +9,7 @@ import { Prisma, type PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
 import type { Logger, Metrics } from '@hookfleet/observability';
 import type { RecoveryResult } from '@hookfleet/github';
-import { QUEUE_NAMES, type QueueName } from '@hookfleet/queue';
+import { OPERATIONS_JOB_OPTIONS, OPERATIONS_QUEUE, QUEUE_NAMES, type QueueName } from '@hookfleet/queue';
 import { FINISHED_EVENT_STATUSES, reconcileEvents, type DispatchDeps, type ReconcileResult } from '@hookfleet/events';
 import { z } from 'zod';
 import { filterDate, prNumber } from './routes/shared.js';
@@ -18,8 +18,6 @@ import { eventFilterSchema, findEventIds } from './event-query.js';
 import { reprocessEvent } from './reprocess-event.js';
 import { retryTask } from './retry-task.js';
 
-/** Not an event queue: it carries admin operations only. */
-export const OPERATIONS_QUEUE = 'admin-operations';
 const RETENTION_SCHEDULER_ID = 'retention-daily';
 const REDRIVE_SCHEDULER_ID = 'dead-letter-redrive';
 const RECONCILE_SCHEDULER_ID = 'reconcile';
@@ -56,7 +54,7 @@ export const operationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('cleanup'), params: cleanupSchema }),
   /** Scheduled only: sources' automatic dead-letter retries (settings.deadLetterRedrive). */
   z.object({ kind: z.literal('dead_letters.redrive') }),
-  /** Scheduled only: unfinished events whose job is gone or failed (see @hookfleet/queue's reconcile.ts). */
+  /** Scheduled only: unfinished events whose job is gone or failed (see @hookfleet/events' reconcile.ts). */
   z.object({ kind: z.literal('reconcile') }),
   /** Scheduled, or on request: GitHub deliveries that failed and were never stored, redelivered. */
   z.object({ kind: z.literal('github.recover') }),
@@ -104,7 +102,7 @@ export async function startOperations(
   const queue = new Queue<OperationData>(OPERATIONS_QUEUE, {
     connection: connections.producer,
     prefix: connections.prefix,
-    defaultJobOptions: { removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: { age: 30 * 24 * 3600 } },
+    defaultJobOptions: OPERATIONS_JOB_OPTIONS,
   });
   queue.on('error', (error) => deps.logger.warn('operations queue error', { error: error.message }));
   const schedulers = [

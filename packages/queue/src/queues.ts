@@ -20,12 +20,13 @@ import {
   eventJobId,
   forwardJobId,
   type EventJobData,
+  type EventQueueJobData,
   type ForwardJobData,
   type QueueName,
 } from './catalog.js';
 import { BACKOFF_TYPE, type RetryOverrides, type RetryPolicy } from './retry.js';
 
-export type EventQueues = Record<QueueName, Queue<EventJobData | ForwardJobData>>;
+export type EventQueues = Record<QueueName, Queue<EventQueueJobData>>;
 
 /** Completed jobs are trimmed (Postgres keeps the history); failed ones stay: they are the dead-letter queue. */
 export function defaultJobOptions(policy: RetryPolicy): JobsOptions {
@@ -46,7 +47,7 @@ export function createEventQueues(options: {
   logger: Logger;
 }): EventQueues {
   const entries = QUEUE_NAMES.map((name) => {
-    const queue = new Queue<EventJobData | ForwardJobData>(name, {
+    const queue = new Queue<EventQueueJobData>(name, {
       connection: options.connection,
       prefix: options.prefix,
       defaultJobOptions: defaultJobOptions(options.retryPolicy),

@@ -40,6 +40,14 @@ async function bestEffort(deps: NotificationDeps, what: string, send: () => Prom
   }
 }
 
+/** What notifications quote from a pull request event. */
+export function pullRequestFacts(event: { id: string; payload: unknown }) {
+  const pr = (
+    event.payload as { pull_request?: { html_url?: string; body?: string | null; user?: { login?: string } } }
+  ).pull_request;
+  return { id: event.id, url: pr?.html_url ?? null, author: pr?.user?.login ?? null, body: pr?.body ?? null };
+}
+
 /** What a workflow's new state is worth telling people about. */
 export async function notifyWorkflowChange(
   deps: NotificationDeps,

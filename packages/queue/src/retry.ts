@@ -60,6 +60,11 @@ export function applyRetryOverrides(policy: RetryPolicy, ...levels: Array<RetryO
   return result;
 }
 
+/** Whether the policy's maxElapsedMs has passed since the delivery: a failure now is final, retries left or not. */
+export function isPastMaxElapsed(policy: RetryPolicy, receivedAt: Date, now: Date = new Date()): boolean {
+  return policy.maxElapsedMs !== null && now.getTime() - receivedAt.getTime() >= policy.maxElapsedMs;
+}
+
 /** Merges override levels into one (later levels win), or undefined when none sets anything. */
 export function mergeRetryOverrides(...levels: Array<RetryOverrides | undefined>): RetryOverrides | undefined {
   const merged: RetryOverrides = {};

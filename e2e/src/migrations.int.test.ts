@@ -1,18 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { createTestDatabase } from '@hookfleet/devkit';
-import { MIGRATIONS_DIR, MigrationError, applyMigrations } from '@hookfleet/db';
-
-const run = promisify(execFile);
-const SCHEMA_FILE = fileURLToPath(new URL('../../prisma/schema.prisma', import.meta.url));
+import { MIGRATIONS_DIR, MigrationError, applyMigrations, schemaDiffSql } from '@hookfleet/db';
 
 async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
@@ -138,54 +131,13 @@ async function catalog(url: string) {
   return { columns, enums, indexes, constraints };
 }
 
-/**
- * The DDL schema.prisma implies, from Prisma 6.19's WebAssembly schema engine (Prisma 7's engine is a
- * native download this machine cannot fetch); the same engine authors the migrations.
- */
-async function ddlFromSchema(connectionUrl: string): Promise<string> {
-  const require = createRequire(import.meta.url);
-  const cli = join(require.resolve('prisma-6/package.json'), '..', 'build', 'index.js');
-  const adapter = pathToFileURL(require.resolve('@prisma/adapter-pg-6')).href;
-  const dir = await mkdtemp(join(tmpdir(), 'hookfleet-drift-'));
-  try {
-    // Prisma 6 wants a url in the datasource; it reads none for a schema-to-schema diff.
-    const schema = (await readFile(SCHEMA_FILE, 'utf8')).replace(
-      /^(datasource\s+\w+\s*\{)/m,
-      '$1\n  url = "postgresql://unused"',
-    );
-    await writeFile(join(dir, 'schema.prisma'), schema);
-    await writeFile(
-      join(dir, 'prisma.config.mjs'),
-      `import { PrismaPg } from ${JSON.stringify(adapter)};\n` +
-        `export default { experimental: { adapter: true }, engine: 'js', adapter: async () => new PrismaPg({ connectionString: ${JSON.stringify(connectionUrl)} }) };\n`,
-    );
-    const { stdout } = await run(
-      process.execPath,
-      [
-        cli,
-        'migrate',
-        'diff',
-        '--config',
-        join(dir, 'prisma.config.mjs'),
-        '--from-empty',
-        '--to-schema-datamodel',
-        join(dir, 'schema.prisma'),
-        '--script',
-      ],
-      { env: { ...process.env, PRISMA_HIDE_UPDATE_MESSAGE: '1', PRISMA_QUERY_ENGINE_LIBRARY: SCHEMA_FILE }, cwd: dir },
-    );
-    return stdout.replace(/^Loaded Prisma config.*$/m, '');
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 describe('schema.prisma and prisma/migrations', () => {
   it('describe the same database (a schema change needs its migration)', { timeout: 120_000 }, async () => {
     const fromMigrations = await newDatabase(true);
     const fromSchema = await newDatabase(false);
     try {
-      const ddl = await ddlFromSchema(fromSchema.url);
+      // The DDL schema.prisma implies, from the engine `pnpm db:diff` authors migrations with.
+      const ddl = await schemaDiffSql({ scratchDatabaseUrl: fromSchema.url, from: 'empty' });
       expect(ddl).toMatch(/CREATE TABLE "webhook_events"/);
       const client = new pg.Client({ connectionString: fromSchema.url });
       await client.connect();

@@ -9,7 +9,8 @@ import { parseConfig } from '@hookfleet/config';
 import { startTcpProxy, type TcpProxy, type TestEnvironment } from '@hookfleet/devkit';
 import { ingressConfigSchema, startIngress } from '@hookfleet/ingress';
 import { startWorker, workerConfigSchema, type RunningWorker } from '@hookfleet/worker';
-import { OPERATIONS_QUEUE, adminConfigSchema, startAdmin } from '@hookfleet/admin';
+import { adminConfigSchema, startAdmin } from '@hookfleet/admin';
+import { OPERATIONS_QUEUE } from '@hookfleet/queue';
 import {
   ADMIN_TOKEN,
   adminGet,

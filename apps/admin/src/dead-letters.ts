@@ -5,11 +5,11 @@ import type { Job } from 'bullmq';
 import { AppError } from '@hookfleet/http';
 import type { Metrics } from '@hookfleet/observability';
 import { EVENT_JOB_NAME, eventJobDataSchema, forwardJobDataSchema, type QueueName } from '@hookfleet/queue';
-import type { RedispatchDeps } from './redispatch.js';
+import type { DispatchDeps } from '@hookfleet/events';
 import { reprocessEvent } from './reprocess-event.js';
 import { retryTask } from './retry-task.js';
 
-export async function deadJob(deps: RedispatchDeps, queue: QueueName, jobId: string): Promise<Job> {
+export async function deadJob(deps: DispatchDeps, queue: QueueName, jobId: string): Promise<Job> {
   const job = await deps.queues[queue].getJob(jobId);
   if (!job || !(await job.isFailed()))
     throw new AppError('dead_letter_not_found', `no failed job ${jobId} in ${queue}`);
@@ -23,7 +23,7 @@ type DeadLetterRetry = { job_id: string; event_id: string | null; as: 'task_retr
 
 /** One dead letter back to its queue; counted in webhook_dlq_retries_total as queued, refused (4xx) or failed. */
 export async function retryDeadLetter(
-  deps: RedispatchDeps & { metrics: Metrics },
+  deps: DispatchDeps & { metrics: Metrics },
   queue: QueueName,
   jobId: string,
 ): Promise<DeadLetterRetry> {
@@ -37,7 +37,7 @@ export async function retryDeadLetter(
   }
 }
 
-async function sendBack(deps: RedispatchDeps, queue: QueueName, jobId: string): Promise<DeadLetterRetry> {
+async function sendBack(deps: DispatchDeps, queue: QueueName, jobId: string): Promise<DeadLetterRetry> {
   const job = await deadJob(deps, queue, jobId);
   const eventId = eventIdOf(job);
   if (job.name !== EVENT_JOB_NAME || !eventId) {
@@ -61,7 +61,7 @@ async function sendBack(deps: RedispatchDeps, queue: QueueName, jobId: string): 
 }
 
 export async function discardDeadLetter(
-  deps: RedispatchDeps,
+  deps: DispatchDeps,
   queue: QueueName,
   jobId: string,
 ): Promise<{ job_id: string; event_id: string | null }> {
@@ -79,7 +79,7 @@ export async function discardDeadLetter(
 
 /** One page of dead letters across the queues asked for, most recently failed first. */
 export async function listDeadLetters(
-  deps: RedispatchDeps,
+  deps: DispatchDeps,
   queues: QueueName[],
   page: { limit: number; offset: number },
 ) {

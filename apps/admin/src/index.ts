@@ -1,4 +1,3 @@
 export { startAdmin, type RunningAdmin } from './admin.js';
 export { adminConfigSchema, type AdminConfig } from './config.js';
 export { BULL_BOARD_PATH } from './bull-board.js';
-export { OPERATIONS_QUEUE } from './operations.js';

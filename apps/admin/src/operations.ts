@@ -9,18 +9,16 @@ import { Prisma, type PrismaClient } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
 import type { Logger, Metrics } from '@hookfleet/observability';
 import type { RecoveryResult } from '@hookfleet/github';
-import { QUEUE_NAMES, reconcileEvents, type QueueName, type ReconcileResult } from '@hookfleet/queue';
+import { OPERATIONS_JOB_OPTIONS, OPERATIONS_QUEUE, QUEUE_NAMES, type QueueName } from '@hookfleet/queue';
+import { FINISHED_EVENT_STATUSES, reconcileEvents, type DispatchDeps, type ReconcileResult } from '@hookfleet/events';
 import { readSourceSetting } from '@hookfleet/sources';
 import { z } from 'zod';
 import { filterDate, prNumber } from './routes/shared.js';
 import { retryDeadLetter } from './dead-letters.js';
 import { eventFilterSchema, findEventIds } from './event-query.js';
-import { dispatchDepsOf, type RedispatchDeps } from './redispatch.js';
 import { reprocessEvent } from './reprocess-event.js';
 import { retryTask } from './retry-task.js';
 
-/** Not an event queue: it carries admin operations only. */
-export const OPERATIONS_QUEUE = 'admin-operations';
 const RETENTION_SCHEDULER_ID = 'retention-daily';
 const REDRIVE_SCHEDULER_ID = 'dead-letter-redrive';
 const RECONCILE_SCHEDULER_ID = 'reconcile';
@@ -57,7 +55,7 @@ export const operationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('cleanup'), params: cleanupSchema }),
   /** Scheduled only: sources' automatic dead-letter retries (settings.deadLetterRedrive). */
   z.object({ kind: z.literal('dead_letters.redrive') }),
-  /** Scheduled only: unfinished events whose job is gone or failed (see @hookfleet/queue's reconcile.ts). */
+  /** Scheduled only: unfinished events whose job is gone or failed (see @hookfleet/events' reconcile.ts). */
   z.object({ kind: z.literal('reconcile') }),
   /** Scheduled, or on request: GitHub deliveries that failed and were never stored, redelivered. */
   z.object({ kind: z.literal('github.recover') }),
@@ -74,7 +72,7 @@ export interface Progress {
   errors: string[];
 }
 
-export interface OperationsDeps extends RedispatchDeps {
+export interface OperationsDeps extends DispatchDeps {
   logger: Logger;
   metrics: Metrics;
   retentionDays: number;
@@ -105,7 +103,7 @@ export async function startOperations(
   const queue = new Queue<OperationData>(OPERATIONS_QUEUE, {
     connection: connections.producer,
     prefix: connections.prefix,
-    defaultJobOptions: { removeOnComplete: { age: 7 * 24 * 3600 }, removeOnFail: { age: 30 * 24 * 3600 } },
+    defaultJobOptions: OPERATIONS_JOB_OPTIONS,
   });
   queue.on('error', (error) => deps.logger.warn('operations queue error', { error: error.message }));
   const schedulers = [
@@ -168,10 +166,7 @@ export async function startOperations(
     recorded('reconcile', async () => {
       const cursorKey = `${connections.prefix}:${OPERATIONS_QUEUE}:reconcile-cursor`;
       const afterSequence = await connections.producer.get(cursorKey);
-      const result = await reconcileEvents(
-        { ...dispatchDepsOf(deps), config: deps.config },
-        { ...deps.reconcile, afterSequence },
-      );
+      const result = await reconcileEvents(deps, { ...deps.reconcile, afterSequence });
       if (result.nextAfterSequence) await connections.producer.set(cursorKey, result.nextAfterSequence);
       else await connections.producer.del(cursorKey);
       deps.metrics.reconcilerRuns.inc();
@@ -362,7 +357,7 @@ async function cleanup(
 ): Promise<Progress> {
   const days = params.older_than_days ?? deps.retentionDays;
   const cutoff = new Date(Date.now() - days * DAY_MS);
-  const statuses = params.include_dead ? ['processed', 'dead', 'discarded'] : ['processed'];
+  const statuses = params.include_dead ? FINISHED_EVENT_STATUSES : ['processed'];
   const statusList = Prisma.join(statuses.map((status) => Prisma.sql`${status}::"EventStatus"`));
   for (;;) {
     const deleted = await deps.prisma.$queryRaw<Array<{ id: string; queue: string; job_id: string | null }>>`

@@ -2,8 +2,15 @@
 // their way (queued, processing, or failed awaiting BullMQ's retry) are refused, so two clicks or a
 // reprocess racing a retry can never run an event twice at once.
 import { AppError } from '@hookfleet/http';
-import { dispatchEvent, eventJobId, planStoredEvent, type QueueName } from '@hookfleet/queue';
-import { dispatchDepsOf, type RedispatchDeps } from './redispatch.js';
+import {
+  dispatchEvent,
+  FINISHED_EVENT_STATUSES,
+  isStatusIn,
+  planStoredEvent,
+  requeueFinishedEvent,
+  type DispatchDeps,
+} from '@hookfleet/events';
+import { eventJobId } from '@hookfleet/queue';
 
 export interface ReprocessResult {
   eventId: string;
@@ -11,7 +18,7 @@ export interface ReprocessResult {
   jobId: string;
 }
 
-export async function reprocessEvent(deps: RedispatchDeps, eventId: string): Promise<ReprocessResult> {
+export async function reprocessEvent(deps: DispatchDeps, eventId: string): Promise<ReprocessResult> {
   const event = await deps.prisma.webhookEvent.findUnique({
     where: { id: eventId },
     select: {
@@ -24,6 +31,7 @@ export async function reprocessEvent(deps: RedispatchDeps, eventId: string): Pro
       eventType: true,
       action: true,
       payload: true,
+      plan: true,
       sourceId: true,
     },
   });
@@ -32,7 +40,7 @@ export async function reprocessEvent(deps: RedispatchDeps, eventId: string): Pro
 
   if (event.status === 'received') {
     // Stored but never queued: queue the current generation (its job id makes this idempotent).
-    const jobId = await dispatchEvent(dispatchDepsOf(deps), {
+    const jobId = await dispatchEvent(deps, {
       eventId,
       plan,
       sourceRetry,
@@ -40,7 +48,7 @@ export async function reprocessEvent(deps: RedispatchDeps, eventId: string): Pro
     });
     return { eventId, generation: event.generation, jobId };
   }
-  if (event.status !== 'processed' && event.status !== 'dead' && event.status !== 'discarded') {
+  if (!isStatusIn(FINISHED_EVENT_STATUSES, event.status)) {
     throw new AppError('event_in_progress', `event is ${event.status}; reprocess it once it is processed or dead`);
   }
 
@@ -59,11 +67,6 @@ export async function reprocessEvent(deps: RedispatchDeps, eventId: string): Pro
   });
   if (claimed.count === 0) throw new AppError('event_in_progress', 'event changed meanwhile; reload it');
 
-  // The dead generation's job leaves the dead-letter queue: its event is being handled again.
-  if (event.jobId) {
-    const previous = await deps.queues[event.queue as QueueName].getJob(event.jobId);
-    if (previous && (await previous.isFailed())) await previous.remove();
-  }
-  const jobId = await dispatchEvent(dispatchDepsOf(deps), { eventId, plan, sourceRetry, generation });
+  const jobId = await requeueFinishedEvent(deps, event, { plan, sourceRetry, generation });
   return { eventId, generation, jobId };
 }

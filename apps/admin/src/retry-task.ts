@@ -1,15 +1,21 @@
 // Retry: one more attempt at a failed or dead task of the event's current generation. The job id is
 // derived from the event's attempt count, so concurrent retries of one state collapse into one job.
 import { AppError } from '@hookfleet/http';
-import { dispatchEvent, eventJobId, planStoredEvent, type QueueName } from '@hookfleet/queue';
-import { dispatchDepsOf, type RedispatchDeps } from './redispatch.js';
+import {
+  isStatusIn,
+  planStoredEvent,
+  requeueFinishedEvent,
+  TASK_RETRYABLE_EVENT_STATUSES,
+  type DispatchDeps,
+} from '@hookfleet/events';
+import { eventJobId } from '@hookfleet/queue';
 
 export interface RetryResult {
   taskId: string;
   jobId: string;
 }
 
-export async function retryTask(deps: RedispatchDeps, taskId: string): Promise<RetryResult> {
+export async function retryTask(deps: DispatchDeps, taskId: string): Promise<RetryResult> {
   const task = await deps.prisma.workflowTask.findUnique({
     where: { id: taskId },
     select: {
@@ -29,6 +35,7 @@ export async function retryTask(deps: RedispatchDeps, taskId: string): Promise<R
           eventType: true,
           action: true,
           payload: true,
+          plan: true,
           sourceId: true,
         },
       },
@@ -42,7 +49,7 @@ export async function retryTask(deps: RedispatchDeps, taskId: string): Promise<R
   if (task.generation !== event.generation) {
     throw new AppError('task_superseded', 'the event was reprocessed since; retry the newer task');
   }
-  if (event.status !== 'dead' && event.status !== 'processed') {
+  if (!isStatusIn(TASK_RETRYABLE_EVENT_STATUSES, event.status)) {
     throw new AppError('event_in_progress', `its event is ${event.status}; BullMQ is still on it`);
   }
 
@@ -61,13 +68,8 @@ export async function retryTask(deps: RedispatchDeps, taskId: string): Promise<R
   });
   if (!claimed) throw new AppError('task_not_failed', 'task changed meanwhile; reload it');
 
-  if (event.jobId) {
-    const previous = await deps.queues[event.queue as QueueName].getJob(event.jobId);
-    if (previous && (await previous.isFailed())) await previous.remove();
-  }
   const { plan, sourceRetry } = await planStoredEvent(deps, event);
-  const jobId = await dispatchEvent(dispatchDepsOf(deps), {
-    eventId: event.id,
+  const jobId = await requeueFinishedEvent(deps, event, {
     plan,
     sourceRetry,
     generation: event.generation,

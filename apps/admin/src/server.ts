@@ -10,7 +10,8 @@ import {
   type HealthCheck,
 } from '@hookfleet/http';
 import type { Logger, Metrics } from '@hookfleet/observability';
-import { queueReport, refreshOperationalGauges, type Clients, type EventQueues } from '@hookfleet/queue';
+import { queueReport, type Clients, type EventQueues } from '@hookfleet/queue';
+import { refreshOperationalGauges } from '@hookfleet/events';
 import { authenticate, type TokenStore } from './auth.js';
 import { auditTrail } from './audit.js';
 import { refuseUnsafeInput } from './input-guard.js';

@@ -28,6 +28,8 @@ export interface EventRow {
   bodySha256: string;
   queue: string;
   workflowKey: string | null;
+  /** The event's plan, serialized: the worker, the admin and the reconciler follow it. */
+  planJson: string;
   /** The job the row is stored as queued under: the row says `queued` from its first commit. */
   jobId: string;
   /** The delivery's trace; null while tracing is off. */
@@ -79,6 +81,7 @@ const COLUMNS = [
   ['body_sha256', 'text'],
   ['queue', 'text'],
   ['workflow_key', 'text'],
+  ['plan', 'jsonb'],
   ['job_id', 'text'],
   ['trace_id', 'text'],
 ] as const;
@@ -104,6 +107,7 @@ function valuesOf(row: EventRow): unknown[] {
     row.bodySha256,
     row.queue,
     row.workflowKey,
+    row.planJson,
     row.jobId,
     row.traceId,
   ];

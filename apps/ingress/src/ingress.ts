@@ -7,9 +7,9 @@ import {
   createRedisConnection,
   openClients,
   queueReport,
-  refreshOperationalGauges,
   retryPolicyOf,
 } from '@hookfleet/queue';
+import { refreshOperationalGauges } from '@hookfleet/events';
 import { createSecretBox, createSourceResolver } from '@hookfleet/sources';
 import { createPayloadValidator } from '@hookfleet/validation';
 import type { IngressConfig } from './config.js';

@@ -3,19 +3,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { activeContext, activeTraceIds } from '@hookfleet/observability';
 import type { NormalizedEvent } from '@hookfleet/providers';
 import type { ValidationVerdict } from '@hookfleet/validation';
-import {
-  dispatchEvent,
-  eventJobId,
-  isJobMissing,
-  parseEventJobId,
-  planPriority,
-  retryOverridesFor,
-  type DispatchDeps,
-  type DispatchEvent,
-  type EnqueueEvent,
-  type EventPlan,
-  type RetryOverrides,
-} from '@hookfleet/queue';
+import { eventJobId, type EnqueueEvent, type RetryOverrides } from '@hookfleet/queue';
+import { planPriority, type EventPlan } from '@hookfleet/planning';
+import { isStranded, requeueNamedJob, retryOverridesFor, type DispatchDeps } from '@hookfleet/events';
 import type { EventWriter } from './group-commit.js';
 
 export interface VerifiedDelivery {
@@ -64,7 +54,7 @@ export async function receiveDelivery(deps: ReceiveDeps, delivery: VerifiedDeliv
     eventId,
     queue: delivery.plan.queue,
     priority: planPriority(delivery.plan),
-    retryOverrides: retryOverridesFor(delivery.plan, deps.taskRetryPolicies, delivery.sourceRetry),
+    retryOverrides: retryOverridesFor(delivery.plan, deps.config.TASK_RETRY_POLICIES, delivery.sourceRetry),
     traceContext,
   };
   const outcome = await deps.writer.write(
@@ -88,6 +78,7 @@ export async function receiveDelivery(deps: ReceiveDeps, delivery: VerifiedDeliv
       bodySha256,
       queue: delivery.plan.queue,
       workflowKey: delivery.plan.workflow?.key ?? null,
+      planJson: JSON.stringify(delivery.plan),
       jobId: eventJobId(eventId),
       traceId: activeTraceIds(traceContext)?.traceId ?? null,
     },
@@ -98,22 +89,6 @@ export async function receiveDelivery(deps: ReceiveDeps, delivery: VerifiedDeliv
   // not Redis took the job; a row left `received` is queued by the reconciler (or a redelivery) later.
   if (!outcome.queued) deps.onDeferred(outcome.enqueueError);
   return { kind: 'accepted', eventId, queued: outcome.queued };
-}
-
-/**
- * The committed row is the outbox: once it is stored the delivery is ours, and a 2xx is owed whether or not
- * Redis takes the job now. A row left `received` is queued by the reconciler (or a redelivery) later.
- */
-async function dispatchIfReachable(deps: ReceiveDeps, event: DispatchEvent): Promise<boolean> {
-  try {
-    await dispatchEvent(deps, event);
-    return true;
-  } catch (error) {
-    // Whatever Redis answered (unreachable, LOADING after a restart, READONLY in a failover, OOM): the row
-    // is committed, so the delivery is ours; the reconciler retries the add.
-    deps.onDeferred(error);
-    return false;
-  }
 }
 
 /** Same key: a duplicate when the body matches (queued now if it never reached Redis), else a conflict. */
@@ -135,19 +110,14 @@ async function answerRedelivery(
   if (existing.bodySha256 !== bodySha256) return { kind: 'conflict', eventId: existing.id };
   // A redelivery is how a sender (or an operator pressing Redeliver) recovers a delivery whose job never
   // made it: queue it now under its own job id (a no-op if the job exists after all).
-  const stranded =
-    existing.status === 'received' ||
-    (existing.status === 'queued' && (await isJobMissing(deps.queues, existing).catch(() => false)));
-  if (stranded) {
-    // The job the row names (a retry's carries its number), so an existing job is not doubled.
-    const named = existing.jobId ? parseEventJobId(existing.jobId) : null;
-    await dispatchIfReachable(deps, {
-      eventId: existing.id,
-      plan: delivery.plan,
-      sourceRetry: delivery.sourceRetry,
-      generation: named?.generation ?? existing.generation,
-      retryNumber: named?.retry ?? 0,
-    });
+  if (await isStranded(deps.queues, existing).catch(() => false)) {
+    try {
+      await requeueNamedJob(deps, existing, { plan: delivery.plan, sourceRetry: delivery.sourceRetry });
+    } catch (error) {
+      // Whatever Redis answered (unreachable, LOADING after a restart, READONLY in a failover, OOM): the row
+      // is committed, so the delivery is ours; the reconciler retries the add.
+      deps.onDeferred(error);
+    }
   }
   return { kind: 'duplicate', eventId: existing.id };
 }

@@ -2,23 +2,23 @@
 // another attempt, and how it is described in the task, the event and the log.
 import { isAxiosError } from 'axios';
 import { UnrecoverableError } from 'bullmq';
-import { RetryableError, parseRetryAfter } from '@hookfleet/queue';
+import { hasRetryAfter, isRetryableHttpStatus, parseRetryAfter, RetryableError } from '@hookfleet/queue';
 
 /** A call not made because its downstream's circuit is open: retryable after the circuit's break. */
 export class CircuitOpenError extends RetryableError {}
 
-/** 4xx answers other than 408 and 429 will not change on retry. */
+/** A 4xx answer not worth another attempt (isRetryableHttpStatus) will not change on retry. */
 export function isPermanent(error: unknown): boolean {
   if (error instanceof UnrecoverableError) return true;
   const status = isAxiosError(error) ? error.response?.status : undefined;
-  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+  return status !== undefined && status >= 400 && status < 500 && !isRetryableHttpStatus(status);
 }
 
 /** A downstream that asked us to slow down (429) or come back later (503) says when, in Retry-After. */
 export function asRetryable(error: unknown, message: string): unknown {
   if (!isAxiosError(error)) return error;
   const status = error.response?.status;
-  if (status !== 429 && status !== 503) return error;
+  if (status === undefined || !hasRetryAfter(status)) return error;
   const header = error.response?.headers?.['retry-after'];
   return new RetryableError(message, parseRetryAfter(typeof header === 'string' ? header : undefined));
 }

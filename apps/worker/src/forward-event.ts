@@ -6,7 +6,7 @@ import type { Prisma, PrismaClient } from '@hookfleet/db';
 import { createGuardedAgents, forwardEvent, type ForwardOutcome, type GuardedAgents } from '@hookfleet/forwarding';
 import type { Logger, Metrics } from '@hookfleet/observability';
 import { forwardJobDataSchema, type ForwardJobData } from '@hookfleet/queue';
-import { SecretBoxError, sourceSettingsSchema, type ProcessingSettings, type SecretBox } from '@hookfleet/sources';
+import { SecretBoxError, readSourceSettings, type ProcessingSettings, type SecretBox } from '@hookfleet/sources';
 
 export interface ForwardProcessorDeps {
   prisma: PrismaClient;
@@ -56,7 +56,7 @@ export function createForwardProcessor(deps: ForwardProcessorDeps) {
       select: { payload: true, transformed: true, source: { select: { settings: true } } },
     });
     if (!event) throw new UnrecoverableError(`event ${eventId} does not exist`);
-    const processing = event.source ? sourceSettingsSchema.parse(event.source.settings).processing : null;
+    const processing = event.source ? readSourceSettings(event.source.settings).processing : null;
     if (processing?.mode !== 'forward') {
       logger.info('source is not in forward mode any more: nothing forwarded');
       return;

@@ -4,7 +4,7 @@
 // recorded, and does not fail the event it reports on.
 import { isDatabaseUnavailable, type Workflow } from '@hookfleet/db';
 import type { Logger } from '@hookfleet/observability';
-import type { WorkflowSignal } from '@hookfleet/queue';
+import type { WorkflowSignal } from '@hookfleet/planning';
 import type { Downstreams } from './downstreams.js';
 import { describe } from './errors.js';
 import { findLinearIssueIdentifier } from './integrations/linear.js';
@@ -38,6 +38,14 @@ async function bestEffort(deps: NotificationDeps, what: string, send: () => Prom
     if (isDatabaseUnavailable(error)) throw error;
     deps.logger.warn('notification failed', { notification: what, error: describe(error) });
   }
+}
+
+/** What notifications quote from a pull request event. */
+export function pullRequestFacts(event: { id: string; payload: unknown }) {
+  const pr = (
+    event.payload as { pull_request?: { html_url?: string; body?: string | null; user?: { login?: string } } }
+  ).pull_request;
+  return { id: event.id, url: pr?.html_url ?? null, author: pr?.user?.login ?? null, body: pr?.body ?? null };
 }
 
 /** What a workflow's new state is worth telling people about. */

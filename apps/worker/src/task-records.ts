@@ -3,7 +3,7 @@
 // path every event takes is written in SQL, each write atomic on its own. Failures and other rare paths keep
 // the ORM.
 import { type Prisma, type PrismaClient, type WorkflowTask } from '@hookfleet/db';
-import { SupersededRunError } from './run-ownership.js';
+import { SupersededRunError, type RunOwner } from '@hookfleet/events';
 
 export interface NewTask {
   taskType: string;
@@ -89,11 +89,7 @@ export interface TaskSuccess {
  * statement, as asOwner does), in one statement: the execution completed and the task completed or
  * waiting for its callback.
  */
-export async function recordTaskSuccess(
-  prisma: PrismaClient,
-  owner: { eventId: string; runToken: string },
-  success: TaskSuccess,
-): Promise<void> {
+export async function recordTaskSuccess(prisma: PrismaClient, owner: RunOwner, success: TaskSuccess): Promise<void> {
   const taskStatus = success.awaitingCallback ? 'running' : 'completed';
   const output = success.output === undefined ? null : JSON.stringify(success.output);
   const [row] = await prisma.$queryRaw<Array<{ owned: number }>>`
@@ -112,16 +108,4 @@ export async function recordTaskSuccess(
     )
     SELECT count(*)::int AS owned FROM owner`;
   if (!row || row.owned === 0) throw new SupersededRunError(owner.eventId);
-}
-
-/** The event processed, if the run still owns it (one conditional UPDATE: the row lock is the UPDATE's own). */
-export async function recordEventProcessed(
-  prisma: PrismaClient,
-  owner: { eventId: string; runToken: string },
-): Promise<void> {
-  const { count } = await prisma.webhookEvent.updateMany({
-    where: { id: owner.eventId, runToken: owner.runToken },
-    data: { status: 'processed', processedAt: new Date(), lastError: null },
-  });
-  if (count === 0) throw new SupersededRunError(owner.eventId);
 }

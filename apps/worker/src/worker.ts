@@ -12,23 +12,23 @@ import {
   type Logger,
 } from '@hookfleet/observability';
 import {
-  FORWARD_JOB_NAME,
   applyRetryOverrides,
-  markDeadAfterFailedJob,
   backoffDelay,
   closeEventQueues,
   createEventQueues,
   createRedisConnection,
+  EVENT_JOB_NAME,
   eventJobDataSchema,
+  FORWARD_JOB_NAME,
+  isJobNamed,
   jobTraceCarrier,
   openClients,
   queueReport,
-  refreshOperationalGauges,
   retryPolicyOf,
-  type EventJobData,
-  type ForwardJobData,
+  type EventQueueJobData,
   type QueueName,
 } from '@hookfleet/queue';
+import { markDeadAfterFailedJob, refreshOperationalGauges } from '@hookfleet/events';
 import { createSecretBox, createTransformSandbox, transformLimitsOf } from '@hookfleet/sources';
 import { concurrencyOf, type WorkerConfig } from './config.js';
 import { connectDownstreams } from './downstreams.js';
@@ -125,17 +125,17 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
     metrics,
   });
   const processUntraced = waitOutDatabaseOutages(
-    (job: Job<EventJobData | ForwardJobData>, token?: string) =>
-      job.name === FORWARD_JOB_NAME
-        ? processForward(job as Job<ForwardJobData>)
-        : processEvent(job as Job<EventJobData>, token),
+    async (job: Job<EventQueueJobData>, token?: string) => {
+      if (isJobNamed(job, EVENT_JOB_NAME)) return processEvent(job, token);
+      if (isJobNamed(job, FORWARD_JOB_NAME)) return processForward(job);
+      throw new UnrecoverableError(`no processor for job ${job.name}`);
+    },
     { logger, metrics, retryDelayMs: config.WORKER_OUTAGE_RETRY_MS, maxWaitMs: config.WORKER_OUTAGE_MAX_WAIT_MS },
   );
-  const processJob = (job: Job<EventJobData | ForwardJobData>, token?: string) =>
-    inJobSpan(job, () => processUntraced(job, token));
+  const processJob = (job: Job<EventQueueJobData>, token?: string) => inJobSpan(job, () => processUntraced(job, token));
 
   const workers = config.WORKER_QUEUES.map((queue) => {
-    const worker = new Worker<EventJobData | ForwardJobData>(queue, processJob, {
+    const worker = new Worker<EventQueueJobData>(queue, processJob, {
       connection: redis,
       prefix: config.QUEUE_PREFIX,
       concurrency: concurrencyOf(config, queue),

@@ -7,7 +7,7 @@ import { UnrecoverableError } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import { traceHttpClient } from '@hookfleet/observability';
 import { STANDARD_WEBHOOK_HEADERS } from '@hookfleet/providers';
-import { RetryableError, parseRetryAfter } from '@hookfleet/queue';
+import { hasRetryAfter, isRetryableHttpStatus, parseRetryAfter, RetryableError } from '@hookfleet/queue';
 import { ForwardTargetRefusedError, checkForwardUrl, type GuardedAgents } from './ssrf.js';
 
 export const FORWARD_USER_AGENT = 'Hookfleet-Forwarder';
@@ -56,8 +56,9 @@ function refusedTarget(error: unknown): ForwardTargetRefusedError | null {
 function classifyAnswer(status: number, retryAfter: string | undefined): RetryableError | UnrecoverableError | null {
   if (status >= 200 && status < 300) return null;
   const message = `forward target answered ${status}`;
-  if (status === 429 || status === 503) return new RetryableError(message, parseRetryAfter(retryAfter));
-  if (status === 408 || status >= 500) return new RetryableError(message);
+  if (isRetryableHttpStatus(status)) {
+    return new RetryableError(message, hasRetryAfter(status) ? parseRetryAfter(retryAfter) : undefined);
+  }
   if (status >= 300 && status < 400) return new UnrecoverableError(`${message}; redirects are not followed`);
   return new UnrecoverableError(message);
 }

@@ -225,7 +225,7 @@ export function createMetrics(service: string) {
       registers,
     }),
     /**
-     * The Postgres pool, read at scrape time (refreshOperationalGauges in @hookfleet/queue): connections lent
+     * The Postgres pool, read at scrape time (refreshOperationalGauges in @hookfleet/events): connections lent
      * out, requests waiting for one (the pool is exhausted while this stays above 0) and the pool's size.
      */
     databaseConnectionsActive: new Gauge({

@@ -1,4 +1,5 @@
 // The one place queue names, task types and job shapes are defined.
+import type { Job } from 'bullmq';
 import { z } from 'zod';
 import type { TraceCarrier } from '@hookfleet/observability';
 import { retryOverridesSchema } from './retry.js';
@@ -9,6 +10,22 @@ import { retryOverridesSchema } from './retry.js';
  */
 export const QUEUE_NAMES = ['deployment', 'validation', 'workflow', 'recovery', 'default'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
+
+/** A stored queue name as a QueueName; a name no queue has any more reads as `default`. */
+export function queueNameOf(name: string): QueueName {
+  return (QUEUE_NAMES as readonly string[]).includes(name) ? (name as QueueName) : 'default';
+}
+
+/**
+ * The admin's queue of long-running operations (bulk reprocess and retry, re-drive, cleanup, reconcile): not
+ * an event queue, and like them NEVER renamed. Its jobs' data are the admin's operations (apps/admin's
+ * operations.ts owns their schema); finished ones are kept a week, failed ones a month, for the status routes.
+ */
+export const OPERATIONS_QUEUE = 'admin-operations';
+export const OPERATIONS_JOB_OPTIONS = {
+  removeOnComplete: { age: 7 * 24 * 3600 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+} as const;
 
 /** Who carries a task out. A task whose downstream is not configured is recorded as done, not sent. */
 export type Downstream = 'agentapi' | 'mas' | 'codegen';
@@ -71,6 +88,29 @@ export const forwardJobDataSchema = z.object({
   trace: traceCarrierSchema,
 });
 export type ForwardJobData = z.infer<typeof forwardJobDataSchema>;
+
+/**
+ * The job catalogue of the event queues: each job's name and the schema of its data. NEVER rename a job:
+ * waiting jobs carry their name. Retries: event.process follows the JOB_* policy with its task type's and
+ * source's overrides (carried in its data, read by the backoff strategy); event.forward makes its source's
+ * maxRetries attempts (see enqueueEvent and enqueueForward).
+ */
+export const EVENT_QUEUE_JOBS = {
+  [EVENT_JOB_NAME]: { data: eventJobDataSchema },
+  [FORWARD_JOB_NAME]: { data: forwardJobDataSchema },
+} as const;
+export type EventQueueJobName = keyof typeof EVENT_QUEUE_JOBS;
+export type EventQueueJobDataOf<Name extends EventQueueJobName> = z.infer<(typeof EVENT_QUEUE_JOBS)[Name]['data']>;
+/** What an event queue's job carries: one of the catalogue's shapes. */
+export type EventQueueJobData = EventQueueJobDataOf<EventQueueJobName>;
+
+/** Whether a job of an event queue is the named one; its data then has that entry's shape. */
+export function isJobNamed<Name extends EventQueueJobName>(
+  job: Job<EventQueueJobData>,
+  name: Name,
+): job is Job<EventQueueJobDataOf<Name>> {
+  return job.name === name;
+}
 
 /**
  * Deterministic job id, so one event is never queued twice by accident. Generation 0 is the delivery

@@ -1,12 +1,52 @@
-export * from './catalog.js';
-export * from './plan.js';
-export * from './processors.js';
-export * from './workflow-states.js';
-export * from './connections.js';
-export * from './queues.js';
-export * from './dispatch.js';
-export * from './clients.js';
-export * from './retry.js';
-export * from './config.js';
-export * from './reconcile.js';
-export * from './operational-state.js';
+// What the other packages and apps use of the queue contract; the rest stays inside.
+export {
+  EVENT_JOB_NAME,
+  eventJobDataSchema,
+  eventJobId,
+  FORWARD_JOB_NAME,
+  forwardJobDataSchema,
+  forwardJobId,
+  isJobNamed,
+  jobTraceCarrier,
+  OPERATIONS_JOB_OPTIONS,
+  OPERATIONS_QUEUE,
+  parseEventJobId,
+  QUEUE_NAMES,
+  queueNameOf,
+  TASK_TYPE_NAMES,
+  TASK_TYPES,
+  type EventJobData,
+  type EventQueueJobData,
+  type ForwardJobData,
+  type QueueName,
+  type TaskType,
+} from './catalog.js';
+export { createRedisConnection, waitUntilReady } from './connections.js';
+export {
+  closeEventQueues,
+  createEventQueues,
+  defaultJobOptions,
+  enqueueEvent,
+  enqueueEvents,
+  enqueueForward,
+  isJobMissing,
+  queueDepths,
+  type EnqueueEvent,
+  type EventQueues,
+} from './queues.js';
+export { openClients, retryPolicyOf, type Clients } from './clients.js';
+export {
+  applyRetryOverrides,
+  backoffDelay,
+  hasRetryAfter,
+  isPastMaxElapsed,
+  isRetryableHttpStatus,
+  mergeRetryOverrides,
+  parseRetryAfter,
+  RetryableError,
+  retryOverridesSchema,
+  type RetryOverrides,
+  type RetryPolicy,
+} from './retry.js';
+export { queueConfigSchema, type QueueConfig, type TaskRetryPolicies } from './config.js';
+export { poolUse, queueReport } from './operational-state.js';

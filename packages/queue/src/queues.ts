@@ -16,15 +16,17 @@ import {
   EVENT_JOB_NAME,
   FORWARD_JOB_NAME,
   QUEUE_NAMES,
+  queueNameOf,
   eventJobId,
   forwardJobId,
   type EventJobData,
+  type EventQueueJobData,
   type ForwardJobData,
   type QueueName,
 } from './catalog.js';
 import { BACKOFF_TYPE, type RetryOverrides, type RetryPolicy } from './retry.js';
 
-export type EventQueues = Record<QueueName, Queue<EventJobData | ForwardJobData>>;
+export type EventQueues = Record<QueueName, Queue<EventQueueJobData>>;
 
 /** Completed jobs are trimmed (Postgres keeps the history); failed ones stay: they are the dead-letter queue. */
 export function defaultJobOptions(policy: RetryPolicy): JobsOptions {
@@ -45,7 +47,7 @@ export function createEventQueues(options: {
   logger: Logger;
 }): EventQueues {
   const entries = QUEUE_NAMES.map((name) => {
-    const queue = new Queue<EventJobData | ForwardJobData>(name, {
+    const queue = new Queue<EventQueueJobData>(name, {
       connection: options.connection,
       prefix: options.prefix,
       defaultJobOptions: defaultJobOptions(options.retryPolicy),
@@ -210,7 +212,7 @@ export async function isJobMissing(
   event: { queue: string; jobId: string | null },
 ): Promise<boolean> {
   if (!event.jobId) return true;
-  const queue = (QUEUE_NAMES as readonly string[]).includes(event.queue) ? (event.queue as QueueName) : 'default';
+  const queue = queueNameOf(event.queue);
   return (await queues[queue].getJob(event.jobId)) === undefined;
 }
 

@@ -25,7 +25,7 @@ export interface RetryPolicy extends BackoffPolicy {
 }
 
 /**
- * Overrides of a RetryPolicy (the design documents' RetryConfig), per task type (TASK_RETRY_POLICIES) and
+ * Overrides of a RetryPolicy, per task type (TASK_RETRY_POLICIES) and
  * per source (its settings). Absent fields fall through to the level below.
  */
 export const retryOverridesSchema = z
@@ -60,6 +60,11 @@ export function applyRetryOverrides(policy: RetryPolicy, ...levels: Array<RetryO
   return result;
 }
 
+/** Whether the policy's maxElapsedMs has passed since the delivery: a failure now is final, retries left or not. */
+export function isPastMaxElapsed(policy: RetryPolicy, receivedAt: Date, now: Date = new Date()): boolean {
+  return policy.maxElapsedMs !== null && now.getTime() - receivedAt.getTime() >= policy.maxElapsedMs;
+}
+
 /** Merges override levels into one (later levels win), or undefined when none sets anything. */
 export function mergeRetryOverrides(...levels: Array<RetryOverrides | undefined>): RetryOverrides | undefined {
   const merged: RetryOverrides = {};
@@ -70,6 +75,19 @@ export function mergeRetryOverrides(...levels: Array<RetryOverrides | undefined>
     }
   }
   return Object.keys(merged).length > 0 ? merged : undefined;
+}
+
+/**
+ * The HTTP answers worth another attempt, from any downstream or forward target: a timeout (408), rate
+ * limiting (429) and server errors (5xx). Other 4xx will not change on retry.
+ */
+export function isRetryableHttpStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** The answers that say when to come back, in Retry-After: slow down (429), come back later (503). */
+export function hasRetryAfter(status: number): boolean {
+  return status === 429 || status === 503;
 }
 
 /** A failure worth another attempt, optionally after the delay the downstream asked for. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Metrics } from '@hookfleet/observability';
 import { QUEUE_NAMES } from '@hookfleet/queue';
 import { discardDeadLetter, listDeadLetters, retryDeadLetter } from '../dead-letters.js';
-import type { RedispatchDeps } from '../redispatch.js';
+import type { DispatchDeps } from '@hookfleet/events';
 import { parseInput } from '../validation.js';
 import { pagination } from './shared.js';
 
@@ -11,7 +11,7 @@ export const deadLetterListQuery = pagination.extend({ queue: z.enum(QUEUE_NAMES
 const jobParams = z.object({ queue: z.enum(QUEUE_NAMES), jobId: z.string().min(1).max(200) });
 
 export function deadLetterHandlers(
-  deps: RedispatchDeps & { metrics: Metrics },
+  deps: DispatchDeps & { metrics: Metrics },
 ): Record<'list' | 'retry' | 'discard', RequestHandler> {
   const list: RequestHandler = async (req, res) => {
     const query = parseInput(deadLetterListQuery, req.query);

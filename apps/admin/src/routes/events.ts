@@ -4,7 +4,7 @@ import { AppError } from '@hookfleet/http';
 import type { QueueName } from '@hookfleet/queue';
 import { reprocessEvent } from '../reprocess-event.js';
 import { eventSummary, executionView, taskView } from '../serializers.js';
-import type { RedispatchDeps } from '../redispatch.js';
+import type { DispatchDeps } from '@hookfleet/events';
 import { parseInput } from '../validation.js';
 import { idParams } from './shared.js';
 import { countEvents, cursorPage, eventFilterSchema, findEventIds, splitPayloadFields } from '../event-query.js';
@@ -63,7 +63,7 @@ const documentView = (name: 'payload' | 'transformed', document: BoundedDocument
 });
 
 export function eventHandlers(
-  deps: RedispatchDeps & { maxInlineBytes: number },
+  deps: DispatchDeps & { maxInlineBytes: number },
 ): Record<'list' | 'show' | 'reprocess', RequestHandler> {
   const list: RequestHandler = async (req, res) => {
     const { limit, cursor, ...filter } = parseInput(listQuery, splitPayloadFields(req.query));

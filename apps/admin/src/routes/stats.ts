@@ -2,7 +2,8 @@
 // count is the dead-letter queue's depth), and the last 24 hours' activity and error rates.
 import type { RequestHandler } from 'express';
 import type { PrismaClient } from '@hookfleet/db';
-import { UNFINISHED_EVENT_STATUSES, oldestUnfinishedAgeSeconds, queueDepths, type EventQueues } from '@hookfleet/queue';
+import { queueDepths, type EventQueues } from '@hookfleet/queue';
+import { FAILED_EVENT_STATUSES, oldestUnfinishedAgeSeconds, UNFINISHED_EVENT_STATUSES } from '@hookfleet/events';
 import type { Operations } from '../operations.js';
 
 const DAY_MS = 24 * 3600_000;
@@ -76,7 +77,7 @@ export function statsHandlers(deps: {
     const since = new Date(Date.now() - DAY_MS);
     const [webhooks, failedWebhooks, tasks, failedTasks] = await Promise.all([
       prisma.webhookEvent.count({ where: { receivedAt: { gte: since } } }),
-      prisma.webhookEvent.count({ where: { receivedAt: { gte: since }, status: { in: ['failed', 'dead'] } } }),
+      prisma.webhookEvent.count({ where: { receivedAt: { gte: since }, status: { in: [...FAILED_EVENT_STATUSES] } } }),
       prisma.workflowTask.count({ where: { createdAt: { gte: since } } }),
       prisma.workflowTask.count({ where: { createdAt: { gte: since }, status: { in: ['failed', 'dead'] } } }),
     ]);

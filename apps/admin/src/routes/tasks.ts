@@ -4,7 +4,7 @@ import { TaskStatus, type Prisma } from '@hookfleet/db';
 import { AppError } from '@hookfleet/http';
 import { retryTask } from '../retry-task.js';
 import { executionView, taskView } from '../serializers.js';
-import type { RedispatchDeps } from '../redispatch.js';
+import type { DispatchDeps } from '@hookfleet/events';
 import { parseInput } from '../validation.js';
 import { filterDate, idParams, offsetPage, pagination, prNumber, type PageWindow } from './shared.js';
 
@@ -17,7 +17,7 @@ export const taskListQuery = pagination.extend({
   until: filterDate.optional(),
 });
 
-export function taskHandlers(deps: RedispatchDeps): Record<'list' | 'show' | 'retry', RequestHandler> {
+export function taskHandlers(deps: DispatchDeps): Record<'list' | 'show' | 'retry', RequestHandler> {
   const list: RequestHandler = async (req, res) => {
     const query = parseInput(taskListQuery, req.query);
     const where: Prisma.WorkflowTaskWhereInput = {

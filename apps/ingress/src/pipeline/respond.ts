@@ -4,7 +4,7 @@ import type { Response } from 'express';
 import { AppError, bindRequestLog } from '@hookfleet/http';
 import { annotateActiveSpan, type Metrics } from '@hookfleet/observability';
 import type { DeliveryIdentity } from '@hookfleet/providers';
-import type { EventPlan } from '@hookfleet/queue';
+import type { EventPlan } from '@hookfleet/planning';
 import type { ReceiveResult } from '../receive-delivery.js';
 import { sourceLabel, type RequestSource } from './context.js';
 

@@ -5,7 +5,8 @@ import { DatabaseTimeoutError, type DatabaseClients, type PrismaClient } from '@
 import { requestLoggerOf } from '@hookfleet/http';
 import type { Logger } from '@hookfleet/observability';
 import { redactHeaders } from '@hookfleet/providers';
-import type { EventPlan, EventQueues } from '@hookfleet/queue';
+import type { EventPlan } from '@hookfleet/planning';
+import type { EventQueues } from '@hookfleet/queue';
 import type { ValidationVerdict } from '@hookfleet/validation';
 import type { IngressConfig } from '../config.js';
 import { createEventWriter } from '../group-commit.js';
@@ -16,6 +17,7 @@ export interface StoreDeps {
   config: Pick<
     IngressConfig,
     | 'TASK_RETRY_POLICIES'
+    | 'BOT_MENTION'
     | 'WEBHOOK_STORE_TIMEOUT_MS'
     | 'WEBHOOK_GROUP_COMMIT_WAIT_MS'
     | 'WEBHOOK_GROUP_COMMIT_MAX_ROWS'
@@ -62,7 +64,7 @@ export function createDeliveryStore(deps: StoreDeps): StoreDelivery {
     const dispatch = {
       prisma: deps.prisma,
       queues: deps.queues,
-      taskRetryPolicies: config.TASK_RETRY_POLICIES,
+      config,
       writer,
       onDeferred: (error: unknown) =>
         requestLoggerOf(res).warn('delivery stored but not queued; the reconciler will queue it', { error }),

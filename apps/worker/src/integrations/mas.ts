@@ -3,7 +3,7 @@
 import axios from 'axios';
 import { traceHttpClient } from '@hookfleet/observability';
 
-/** The protocol version of the design document this client speaks. */
+/** The MAS protocol version this client speaks, sent as protocol_version with each submission. */
 const MAS_PROTOCOL_VERSION = '2.1';
 
 export interface MasReviewPayload {

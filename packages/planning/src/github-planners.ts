@@ -1,4 +1,4 @@
-// GitHub's event kinds in the processor catalogue (see processors.ts).
+// GitHub's event kinds in the planner catalogue (see planners.ts).
 import type {
   CheckRunEvent,
   CheckSuiteEvent,
@@ -11,12 +11,12 @@ import type {
   StatusEvent,
   WorkflowRunEvent,
 } from '@octokit/webhooks-types';
-import type { QueueName, TaskType } from './catalog.js';
+import type { QueueName, TaskType } from '@hookfleet/queue';
 import {
   mentionsBot,
   recordOnly,
   type EventPlan,
-  type EventProcessor,
+  type EventPlanner,
   type InstallationChange,
   type PlannedTask,
   type WorkflowRef,
@@ -79,7 +79,7 @@ function task(type: TaskType, ref: WorkflowRef | null, input: Record<string, unk
   return { type, prNumber: ref?.prNumber ?? null, branch: ref?.branch ?? null, commitSha: ref?.headSha ?? null, input };
 }
 
-const pullRequest: EventProcessor = ({ action, payload }) => {
+const pullRequest: EventPlanner = ({ action, payload }) => {
   const { pull_request: pr, repository } = payload as PullRequestEvent;
   if (!pr || !repository) return recordOnly();
   const workflow = pullRequestRef(repository.full_name, pr.number, pr.head, pr.title);
@@ -96,7 +96,7 @@ const pullRequest: EventProcessor = ({ action, payload }) => {
   return plan('workflow', { workflow });
 };
 
-const pullRequestReview: EventProcessor = ({ action, payload }) => {
+const pullRequestReview: EventPlanner = ({ action, payload }) => {
   const { pull_request: pr, review, repository } = payload as PullRequestReviewEvent;
   if (!pr || !repository) return recordOnly();
   const workflow = pullRequestRef(repository.full_name, pr.number, pr.head, pr.title);
@@ -111,13 +111,13 @@ const pullRequestReview: EventProcessor = ({ action, payload }) => {
 };
 
 /** Review comments and threads: recorded on the pull request's workflow. */
-const pullRequestActivity: EventProcessor = ({ payload }) => {
+const pullRequestActivity: EventPlanner = ({ payload }) => {
   const { pull_request: pr, repository } = payload as PullRequestReviewEvent;
   if (!pr || !repository) return recordOnly();
   return plan('workflow', { workflow: pullRequestRef(repository.full_name, pr.number, pr.head, pr.title) });
 };
 
-const push: EventProcessor = ({ payload }) => {
+const push: EventPlanner = ({ payload }) => {
   const { ref, repository, deleted, after, before, commits, pusher } = payload as PushEvent;
   if (!repository || !ref?.startsWith('refs/heads/')) return recordOnly(); // tags
   const branch = ref.slice('refs/heads/'.length);
@@ -151,7 +151,7 @@ function checkSignal(action: string | null, conclusion: string | null | undefine
   return PASSING_CHECK_CONCLUSIONS.has(conclusion) ? 'checks_passed' : null;
 }
 
-const checkRun: EventProcessor = ({ action, payload }) => {
+const checkRun: EventPlanner = ({ action, payload }) => {
   const { check_run: run, repository } = payload as CheckRunEvent;
   if (!run || !repository) return recordOnly();
   const workflow = checkRef(
@@ -166,7 +166,7 @@ const checkRun: EventProcessor = ({ action, payload }) => {
   return plan('recovery', { workflow, signal, tasks: [task('check_failure_analysis', workflow, input)] });
 };
 
-const checkSuite: EventProcessor = ({ action, payload }) => {
+const checkSuite: EventPlanner = ({ action, payload }) => {
   const { check_suite: suite, repository } = payload as CheckSuiteEvent;
   if (!suite || !repository) return recordOnly();
   const workflow = checkRef(repository.full_name, suite.head_sha, suite.head_branch ?? null, suite.pull_requests);
@@ -176,7 +176,7 @@ const checkSuite: EventProcessor = ({ action, payload }) => {
   return plan('recovery', { workflow, signal, tasks: [task('check_suite_failure_analysis', workflow, input)] });
 };
 
-const issueComment: EventProcessor = ({ action, payload }, options) => {
+const issueComment: EventPlanner = ({ action, payload }, options) => {
   const { issue, comment, repository } = payload as IssueCommentEvent;
   if (!issue || !repository) return recordOnly();
   const workflow = issue.pull_request
@@ -199,13 +199,13 @@ const issueComment: EventProcessor = ({ action, payload }, options) => {
   });
 };
 
-const status: EventProcessor = ({ payload }) => {
+const status: EventPlanner = ({ payload }) => {
   const { sha, repository, branches } = payload as StatusEvent;
   if (!sha || !repository) return recordOnly();
   return plan('workflow', { workflow: commitRef(repository.full_name, sha, branches?.[0]?.name ?? null) });
 };
 
-const workflowRun: EventProcessor = ({ payload }) => {
+const workflowRun: EventPlanner = ({ payload }) => {
   const { workflow_run: run, repository } = payload as WorkflowRunEvent;
   if (!run || !repository) return recordOnly();
   return plan('workflow', {
@@ -224,7 +224,7 @@ function installationPlan(
   return plan('default', { installation: { ...account, ...repositories, action } });
 }
 
-const installation: EventProcessor = ({ action, payload }) => {
+const installation: EventPlanner = ({ action, payload }) => {
   const { installation: inst, repositories } = payload as InstallationEvent;
   return installationPlan(action, inst, {
     repositories: action === 'created' ? (repositories ?? []).map((repo) => repo.full_name) : null,
@@ -233,7 +233,7 @@ const installation: EventProcessor = ({ action, payload }) => {
   });
 };
 
-const installationRepositories: EventProcessor = ({ action, payload }) => {
+const installationRepositories: EventPlanner = ({ action, payload }) => {
   const event = payload as InstallationRepositoriesEvent;
   return installationPlan(action, event.installation, {
     repositories: null,
@@ -242,7 +242,7 @@ const installationRepositories: EventProcessor = ({ action, payload }) => {
   });
 };
 
-export const GITHUB_PROCESSORS: Record<string, EventProcessor> = {
+export const GITHUB_PLANNERS: Record<string, EventPlanner> = {
   pull_request: pullRequest,
   pull_request_review: pullRequestReview,
   pull_request_review_comment: pullRequestActivity,

@@ -1,7 +1,7 @@
-// GitLab's event kinds in the processor catalogue, mapped onto GitHub's counterparts: a merge request is
+// GitLab's event kinds in the planner catalogue, mapped onto GitHub's counterparts: a merge request is
 // a pull request, a pipeline is a check suite. Payload fields as GitLab documents them ("Webhook events").
-import type { QueueName } from './catalog.js';
-import { mentionsBot, recordOnly, type EventPlan, type EventProcessor, type WorkflowRef } from './plan.js';
+import type { QueueName } from '@hookfleet/queue';
+import { mentionsBot, recordOnly, type EventPlan, type EventPlanner, type WorkflowRef } from './plan.js';
 import type { WorkflowSignal } from './workflow-states.js';
 
 interface GitlabPayload {
@@ -58,7 +58,7 @@ function plan(queue: QueueName, parts: Partial<EventPlan>): EventPlan {
   return { ...recordOnly(queue), ...parts };
 }
 
-const mergeRequest: EventProcessor = ({ action, payload }) => {
+const mergeRequest: EventPlanner = ({ action, payload }) => {
   const { project, object_attributes: mr, user } = payload as GitlabPayload;
   const repository = project?.path_with_namespace;
   if (!repository || mr?.iid === undefined) return recordOnly();
@@ -83,7 +83,7 @@ const mergeRequest: EventProcessor = ({ action, payload }) => {
   });
 };
 
-const push: EventProcessor = ({ payload }) => {
+const push: EventPlanner = ({ payload }) => {
   const { project, ref, before, after, checkout_sha, total_commits_count, user_username } = payload as GitlabPayload;
   const repository = project?.path_with_namespace;
   if (!repository || !ref?.startsWith('refs/heads/')) return recordOnly();
@@ -112,7 +112,7 @@ const push: EventProcessor = ({ payload }) => {
   });
 };
 
-const pipeline: EventProcessor = ({ payload }) => {
+const pipeline: EventPlanner = ({ payload }) => {
   const { project, object_attributes: run, merge_request } = payload as GitlabPayload;
   const repository = project?.path_with_namespace;
   if (!repository || !run?.sha) return recordOnly();
@@ -147,7 +147,7 @@ const pipeline: EventProcessor = ({ payload }) => {
 };
 
 /** Comments: on a merge request they join its workflow; addressed to the bot, they become a request. */
-const note: EventProcessor = ({ payload }, options) => {
+const note: EventPlanner = ({ payload }, options) => {
   const { project, object_attributes: comment, merge_request, user } = payload as GitlabPayload;
   const repository = project?.path_with_namespace;
   if (!repository || !comment) return recordOnly();
@@ -170,7 +170,7 @@ const note: EventProcessor = ({ payload }, options) => {
   });
 };
 
-export const GITLAB_PROCESSORS: Record<string, EventProcessor> = {
+export const GITLAB_PLANNERS: Record<string, EventPlanner> = {
   merge_request: mergeRequest,
   push,
   pipeline,

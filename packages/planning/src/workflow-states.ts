@@ -6,18 +6,23 @@ import type { WorkflowKind, WorkflowState } from '@hookfleet/db';
 
 export type { WorkflowKind, WorkflowState };
 
-export type WorkflowSignal =
-  | 'opened'
-  | 'reopened'
-  | 'updated'
-  | 'checks_failed'
-  | 'checks_passed'
-  | 'changes_requested'
-  | 'approved'
-  | 'merged'
-  | 'closed'
-  | 'pushed'
-  | 'branch_deleted';
+/** What an event tells its workflow; TRANSITIONS says where each takes it. */
+export const WORKFLOW_SIGNALS = [
+  'opened',
+  'reopened',
+  'updated',
+  'checks_failed',
+  'checks_passed',
+  'changes_requested',
+  'approved',
+  'merged',
+  'closed',
+  'pushed',
+  'branch_deleted',
+] as const;
+export type WorkflowSignal = (typeof WORKFLOW_SIGNALS)[number];
+
+export const WORKFLOW_KINDS = ['pull_request', 'branch', 'commit'] as const satisfies readonly WorkflowKind[];
 
 /** The states of a pull request that is still open. */
 const OPEN_PULL_REQUEST: readonly WorkflowState[] = [

@@ -4,18 +4,12 @@
 // Redis's data) -> added again under its deterministic id; failed by BullMQ with the event still unfinished
 // -> the event marked dead with the job's reason; waiting, delayed or running -> left alone. Adding under the
 // same id is a no-op for a job that exists, so a second reconciler (or a redelivery) cannot queue it twice.
-import type { EventStatus, PrismaClient } from '@hookfleet/db';
-import { parseEventJobId, QUEUE_NAMES, type QueueName } from './catalog.js';
-import type { QueueConfig } from './config.js';
-import { dispatchEvent, planStoredEvent, type DispatchDeps } from './dispatch.js';
-
-/** Events that still owe a result: each needs a live job, or is waiting for one. */
-export const UNFINISHED_EVENT_STATUSES = [
-  'received',
-  'queued',
-  'processing',
-  'failed',
-] as const satisfies readonly EventStatus[];
+import type { PrismaClient } from '@hookfleet/db';
+import { queueNameOf } from '@hookfleet/queue';
+import { planStoredEvent, type DispatchDeps } from './dispatch.js';
+import { requeueNamedJob } from './requeue.js';
+import { JOB_OWNED_EVENT_STATUSES, UNFINISHED_EVENT_STATUSES } from './statuses.js';
+import { oldestUnfinishedAgeSeconds } from './unfinished-age.js';
 
 /**
  * A job BullMQ failed for the last time outside a run that could record it (stalled out, an error before the
@@ -26,7 +20,7 @@ export async function markDeadAfterFailedJob(
   failed: { eventId: string; jobId: string; reason: string },
 ): Promise<boolean> {
   const { count } = await prisma.webhookEvent.updateMany({
-    where: { id: failed.eventId, jobId: failed.jobId, status: { in: ['queued', 'processing', 'failed'] } },
+    where: { id: failed.eventId, jobId: failed.jobId, status: { in: [...JOB_OWNED_EVENT_STATUSES] } },
     data: { status: 'dead', lastError: `the job failed outside its run: ${failed.reason}` },
   });
   return count > 0;
@@ -47,14 +41,10 @@ export interface ReconcileResult {
   nextAfterSequence: string | null;
 }
 
-export interface ReconcileDeps extends DispatchDeps {
-  config: Pick<QueueConfig, 'BOT_MENTION'>;
-}
-
 const LIVE_JOB_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
 
 export async function reconcileEvents(
-  deps: ReconcileDeps,
+  deps: DispatchDeps,
   /** Runs go through the unfinished events a batch at a time, each from where the last one stopped, so a
    * backlog of live jobs at the front cannot hide a lost one behind it. */
   options: { staleAfterMs: number; batchSize: number; afterSequence?: string | null; now?: Date },
@@ -79,7 +69,7 @@ export async function reconcileEvents(
     nextAfterSequence: stale.length === options.batchSize ? String(stale.at(-1)!.sequence) : null,
   };
   for (const event of stale) {
-    const queue = (QUEUE_NAMES as readonly string[]).includes(event.queue) ? (event.queue as QueueName) : 'default';
+    const queue = queueNameOf(event.queue);
     const job = event.jobId ? await deps.queues[queue].getJob(event.jobId) : undefined;
     if (job) {
       const state = await job.getState();
@@ -96,14 +86,7 @@ export async function reconcileEvents(
     }
     const { plan, sourceRetry } = await planStoredEvent(deps, await loadForPlanning(deps.prisma, event.id));
     // The same job id as before (generation, and which retry), so a job that does exist is not doubled.
-    const parsed = event.jobId ? parseEventJobId(event.jobId) : null;
-    await dispatchEvent(deps, {
-      eventId: event.id,
-      plan: { ...plan, queue },
-      generation: parsed?.generation ?? event.generation,
-      retryNumber: parsed?.retry ?? 0,
-      sourceRetry,
-    });
+    await requeueNamedJob(deps, event, { plan: { ...plan, queue }, sourceRetry });
     if (event.status === 'received') result.queued += 1;
     else result.requeued += 1;
   }
@@ -111,33 +94,9 @@ export async function reconcileEvents(
   return result;
 }
 
-/**
- * How long the oldest unfinished event of each queue has waited since its delivery (0: none). Unfinished
- * rows are few when the system keeps up; under a backlog this reads them all through the status index.
- */
-export async function oldestUnfinishedAgeByQueue(
-  prisma: PrismaClient,
-  now = new Date(),
-): Promise<Record<QueueName, number>> {
-  const rows = await prisma.$queryRaw<Array<{ queue: string; age: number }>>`
-    SELECT queue, extract(epoch FROM (${now}::timestamptz - min(received_at)))::float8 AS age
-      FROM webhook_events WHERE status = ANY(${[...UNFINISHED_EVENT_STATUSES]}::"EventStatus"[]) GROUP BY queue`;
-  const ages = Object.fromEntries(QUEUE_NAMES.map((queue) => [queue, 0])) as Record<QueueName, number>;
-  for (const row of rows) {
-    const queue = (QUEUE_NAMES as readonly string[]).includes(row.queue) ? (row.queue as QueueName) : 'default';
-    ages[queue] = Math.max(ages[queue], Math.max(0, Math.round(row.age)));
-  }
-  return ages;
-}
-
-/** The oldest of them all (0: none). */
-export async function oldestUnfinishedAgeSeconds(prisma: PrismaClient, now = new Date()): Promise<number> {
-  return Math.max(...Object.values(await oldestUnfinishedAgeByQueue(prisma, now)));
-}
-
 function loadForPlanning(prisma: PrismaClient, id: string) {
   return prisma.webhookEvent.findUniqueOrThrow({
     where: { id },
-    select: { provider: true, eventType: true, action: true, payload: true, sourceId: true },
+    select: { provider: true, eventType: true, action: true, payload: true, plan: true, sourceId: true },
   });
 }

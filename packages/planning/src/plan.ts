@@ -1,5 +1,5 @@
-// What a processor makes of a stored event (see processors.ts for the catalogue).
-import type { QueueName, TaskType } from './catalog.js';
+// What a planner makes of a stored event (see planners.ts for the catalogue).
+import type { QueueName, TaskType } from '@hookfleet/queue';
 import type { WorkflowKind, WorkflowSignal } from './workflow-states.js';
 
 export interface PlannedTask {
@@ -46,16 +46,16 @@ export interface PlanOptions {
   botMention: string;
 }
 
-export interface StoredEvent {
+export interface PlannableEvent {
   provider: string;
   eventType: string;
   action: string | null;
   payload: unknown;
 }
 
-export type EventProcessor = (event: StoredEvent, options: PlanOptions) => EventPlan;
+export type EventPlanner = (event: PlannableEvent, options: PlanOptions) => EventPlan;
 
-/** Stored and recorded, nothing else: events no processor knows, or that need no work. */
+/** Stored and recorded, nothing else: events no planner knows, or that need no work. */
 export function recordOnly(queue: QueueName = 'default'): EventPlan {
   return { queue, tasks: [], workflow: null, signal: null, installation: null };
 }

@@ -4,7 +4,7 @@
 // so a job whose turn has not come is moved back to the delayed set (Job#moveToDelayed + DelayedError),
 // which costs no attempt, and tries again shortly.
 import type { EventStatus, PrismaClient } from '@hookfleet/db';
-import { UNFINISHED_EVENT_STATUSES } from '@hookfleet/queue';
+import { UNFINISHED_EVENT_STATUSES } from './statuses.js';
 
 export interface Blocker {
   id: string;
@@ -18,6 +18,7 @@ export interface Blocker {
   eventType: string;
   action: string | null;
   payload: unknown;
+  plan: unknown;
   sourceId: string | null;
 }
 
@@ -52,6 +53,7 @@ export async function earliestUnfinishedBefore(
       eventType: true,
       action: true,
       payload: true,
+      plan: true,
       sourceId: true,
     },
   });

@@ -2,11 +2,16 @@
 // `queued` names its job, which the reconciler and a redelivery check exists (the ingress stores its rows as
 // queued and adds their jobs right after the commit).
 import type { PrismaClient } from '@hookfleet/db';
-import type { EventPlan, StoredEvent } from './plan.js';
-import type { QueueConfig, TaskRetryPolicies } from './config.js';
-import { planEvent, planPriority } from './processors.js';
-import { enqueueEvent, type EventQueues } from './queues.js';
-import { mergeRetryOverrides, retryOverridesSchema, type RetryOverrides } from './retry.js';
+import { planPriority, storedPlanOf, type EventPlan, type PlannableEvent } from '@hookfleet/planning';
+import { readSourceSetting } from '@hookfleet/sources';
+import {
+  enqueueEvent,
+  mergeRetryOverrides,
+  type EventQueues,
+  type QueueConfig,
+  type RetryOverrides,
+  type TaskRetryPolicies,
+} from '@hookfleet/queue';
 
 export interface DispatchEvent {
   eventId: string;
@@ -17,10 +22,14 @@ export interface DispatchEvent {
   sourceRetry?: RetryOverrides;
 }
 
+/**
+ * What queueing an event needs, in every app that does it (ingress, worker, admin, reconciler): each app's
+ * own clients and config, passed as they are.
+ */
 export interface DispatchDeps {
   prisma: PrismaClient;
   queues: EventQueues;
-  taskRetryPolicies: TaskRetryPolicies;
+  config: Pick<QueueConfig, 'TASK_RETRY_POLICIES' | 'BOT_MENTION'>;
 }
 
 /** The overrides for an event's job: its first task type's, then its source's. */
@@ -40,7 +49,7 @@ export async function dispatchEvent(deps: DispatchDeps, event: DispatchEvent): P
     generation: event.generation,
     retryNumber: event.retryNumber,
     priority: planPriority({ tasks: event.plan.tasks }),
-    retryOverrides: retryOverridesFor(event.plan, deps.taskRetryPolicies, event.sourceRetry),
+    retryOverrides: retryOverridesFor(event.plan, deps.config.TASK_RETRY_POLICIES, event.sourceRetry),
   });
   // Conditional: a fast worker may already have moved the event on to processing.
   await deps.prisma.webhookEvent.updateMany({
@@ -52,16 +61,15 @@ export async function dispatchEvent(deps: DispatchDeps, event: DispatchEvent): P
 
 /**
  * What queueing a stored event again needs (reprocess, retry, a stranded event): its plan, as the ingress
- * made it, and its source's retry overrides, read fresh so a settings change applies to the next run.
+ * stored it (planned from the payload for a row stored before plans were), and its source's retry
+ * overrides, read fresh so a settings change applies to the next run.
  */
 export async function planStoredEvent(
-  deps: { prisma: PrismaClient; config: Pick<QueueConfig, 'BOT_MENTION'> },
-  event: StoredEvent & { sourceId: string | null },
+  deps: Pick<DispatchDeps, 'prisma' | 'config'>,
+  event: PlannableEvent & { plan: unknown; sourceId: string | null },
 ): Promise<{ plan: EventPlan; sourceRetry: RetryOverrides | undefined }> {
-  const plan = planEvent(event, { botMention: deps.config.BOT_MENTION });
+  const plan = storedPlanOf(event, { botMention: deps.config.BOT_MENTION });
   if (!event.sourceId) return { plan, sourceRetry: undefined };
   const source = await deps.prisma.source.findUnique({ where: { id: event.sourceId }, select: { settings: true } });
-  const retry = (source?.settings as { retry?: unknown } | null)?.retry;
-  const parsed = retry === undefined ? undefined : retryOverridesSchema.safeParse(retry);
-  return { plan, sourceRetry: parsed?.success ? parsed.data : undefined };
+  return { plan, sourceRetry: readSourceSetting(source?.settings, 'retry') };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TASK_TYPES, eventJobId } from './catalog.js';
-import { planEvent, planPriority } from './processors.js';
+import { TASK_TYPES } from '@hookfleet/queue';
+import { planEvent, planPriority } from './planners.js';
 import { nextState, type WorkflowSignal, type WorkflowState } from './workflow-states.js';
 
 const options = { botMention: '@hookfleet' };
@@ -354,17 +354,5 @@ describe('the workflow state machine', () => {
   it('closes a branch workflow when the branch is deleted, and revives it on a new push', () => {
     expect(run('active', 'pushed', 'branch_deleted')).toBe('closed');
     expect(run('active', 'branch_deleted', 'pushed')).toBe('active');
-  });
-});
-
-describe('eventJobId', () => {
-  const id = '6f1c0b1e-2f1a-4c6e-9a43-0c1d2e3f4a5b';
-  it('is the same for the same event and generation, and new for a reprocess or a retry', () => {
-    expect(eventJobId(id)).toBe(eventJobId(id, 0, 0));
-    const ids = new Set([eventJobId(id), eventJobId(id, 1), eventJobId(id, 1, 3), eventJobId(id, 2)]);
-    expect(ids.size).toBe(4);
-  });
-  it('never contains a colon (BullMQ refuses them in custom ids)', () => {
-    expect(eventJobId(id, 7, 2)).not.toContain(':');
   });
 });

@@ -1,0 +1,27 @@
+// The planner catalogue: what each kind of event becomes. One planner per (provider, event) turns an
+// event into a plan: its queue, its tasks, its workflow and the signal it sends that workflow. Plans are
+// pure functions of the event (no I/O).
+import { TASK_TYPES } from '@hookfleet/queue';
+import { recordOnly, type EventPlan, type EventPlanner, type PlanOptions, type PlannableEvent } from './plan.js';
+import { GITHUB_PLANNERS } from './github-planners.js';
+import { GITLAB_PLANNERS } from './gitlab-planners.js';
+
+/** "<provider>:<event>" -> planner. Every event kind with work to do is registered here. */
+export const PLANNERS: ReadonlyMap<string, EventPlanner> = new Map([
+  ...Object.entries(GITHUB_PLANNERS).map(([event, planner]) => [`github:${event}`, planner] as const),
+  ...Object.entries(GITLAB_PLANNERS).map(([event, planner]) => [`gitlab:${event}`, planner] as const),
+]);
+
+export function planEvent(event: PlannableEvent, options: PlanOptions): EventPlan {
+  const planner = PLANNERS.get(`${event.provider}:${event.eventType}`);
+  const plan = planner ? planner(event, options) : recordOnly();
+  // An event's job runs on one queue: its tasks' queue when it has tasks.
+  const first = plan.tasks[0];
+  return first ? { ...plan, queue: TASK_TYPES[first.type].queue } : plan;
+}
+
+/** The event job's priority: its most urgent task's. */
+export function planPriority(plan: Pick<EventPlan, 'tasks'>): number | undefined {
+  const priorities = plan.tasks.map((task) => TASK_TYPES[task.type].priority);
+  return priorities.length > 0 ? Math.min(...priorities) : undefined;
+}

@@ -61,7 +61,11 @@ it(
     );
     await waitFor(async () => ((await circuit()) === 'open' ? true : undefined), 'the circuit to open');
     expect(agentApi.requests).toHaveLength(THRESHOLD);
-    const metrics = await (await fetch(`${stack.worker.healthUrl}/metrics`)).text();
+    // The event is marked dead (and counted) just after its third execution is recorded: wait for the count.
+    const metrics = await waitFor(async () => {
+      const text = await (await fetch(`${stack.worker.healthUrl}/metrics`)).text();
+      return /webhook_dlq_entries_total\{/.test(text) ? text : undefined;
+    }, 'the dead-letter count');
     expect(metrics).toMatch(/downstream_circuit_state\{[^}]*downstream="agentapi"[^}]*\} 1/);
     expect(metrics).toMatch(/downstream_requests_total\{[^}]*downstream="agentapi",outcome="failed"[^}]*\} 3/);
     expect(metrics).toMatch(/webhook_retry_attempts_total\{[^}]*attempt="1",reason="http_5xx"[^}]*\} 1/);

@@ -3,7 +3,11 @@
 // then TASK_RETRY_POLICIES for the task type, then the source's own settings; past maxElapsedMs a failure
 // is final whatever retries are left.
 import { randomBytes } from 'node:crypto';
+import { QueueEvents } from 'bullmq';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { OPERATIONS_QUEUE } from '@hookfleet/queue';
+import { REDRIVE_SCHEDULER_ID } from '@hookfleet/admin';
+import { Redis } from 'ioredis';
 import { useTestEnvironment } from '@hookfleet/devkit/vitest';
 import { githubExample } from './fixtures.js';
 import {
@@ -159,7 +163,19 @@ describe('scheduled dead-letter re-drive', () => {
     await waitFor(async () => (callsFor(805) === 9 ? true : undefined), 'two re-drives of three attempts each', 30_000);
     const event = await settled(eventId, 'dead');
     expect(event.status).toBe('dead');
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    // Two scheduled scans that started after it died, each finding it out of re-drives.
+    const scans = new QueueEvents(OPERATIONS_QUEUE, {
+      connection: new Redis(environment.env.REDIS_URL, { maxRetriesPerRequest: null }),
+      prefix: environment.env.QUEUE_PREFIX,
+    });
+    let finishedScans = 0;
+    scans.on('completed', ({ jobId }) => {
+      if (jobId.startsWith(`repeat:${REDRIVE_SCHEDULER_ID}:`)) finishedScans += 1;
+    });
+    await scans.waitUntilReady();
+    await waitFor(async () => (finishedScans >= 2 ? true : undefined), 'two more re-drive scans');
+    await scans.close();
+    await scans.disconnect();
     expect(callsFor(805)).toBe(9);
     const row = await stack.prisma.webhookEvent.findUniqueOrThrow({ where: { id: eventId } });
     expect(row.redrives).toBe(2);

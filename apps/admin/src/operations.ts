@@ -20,7 +20,7 @@ import { reprocessEvent } from './reprocess-event.js';
 import { retryTask } from './retry-task.js';
 
 const RETENTION_SCHEDULER_ID = 'retention-daily';
-const REDRIVE_SCHEDULER_ID = 'dead-letter-redrive';
+export const REDRIVE_SCHEDULER_ID = 'dead-letter-redrive';
 const RECONCILE_SCHEDULER_ID = 'reconcile';
 const GITHUB_RECOVERY_SCHEDULER_ID = 'github-recover';
 /** Kinds that keep their last run apart from the job history, for their status routes. */

@@ -1,11 +1,11 @@
 import type { Express } from 'express';
 import { listen } from '@hookfleet/http';
-import { createLogger, createMetrics, startTracing, type Logger } from '@hookfleet/observability';
+import type { Logger } from '@hookfleet/observability';
 import {
   closeEventQueues,
   createEventQueues,
   createRedisConnection,
-  openClients,
+  openAppRuntime,
   retryPolicyOf,
   waitUntilReady,
 } from '@hookfleet/queue';
@@ -33,14 +33,10 @@ export async function startAdmin(
     tokenClock?: () => Date;
   } = {},
 ): Promise<RunningAdmin> {
-  const logger = options.logger ?? createLogger({ service: 'admin', level: config.LOG_LEVEL });
-  const tracing = startTracing({
-    service: 'admin',
-    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-    sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+  const { logger, tracing, metrics, clients } = openAppRuntime('admin', config, {
+    logger: options.logger,
+    redisRole: 'producer',
   });
-  const metrics = createMetrics('admin');
-  const clients = openClients(config, { logger, redisRole: 'producer' });
   const queues = createEventQueues({
     connection: clients.redis,
     prefix: config.QUEUE_PREFIX,

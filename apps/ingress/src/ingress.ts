@@ -1,11 +1,11 @@
 // Composition root: config in, clients built once, server listening; stop() drains in order.
 import { listen } from '@hookfleet/http';
-import { createLogger, createMetrics, startTracing, type Logger } from '@hookfleet/observability';
+import type { Logger } from '@hookfleet/observability';
 import {
   closeEventQueues,
   createEventQueues,
   createRedisConnection,
-  openClients,
+  openAppRuntime,
   queueReport,
   retryPolicyOf,
 } from '@hookfleet/queue';
@@ -28,14 +28,10 @@ export async function startIngress(
   config: IngressConfig,
   options: { logger?: Logger; now?: () => Date } = {},
 ): Promise<RunningIngress> {
-  const logger = options.logger ?? createLogger({ service: 'ingress', level: config.LOG_LEVEL });
-  const tracing = startTracing({
-    service: 'ingress',
-    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-    sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+  const { logger, tracing, metrics, clients } = openAppRuntime('ingress', config, {
+    logger: options.logger,
+    redisRole: 'producer',
   });
-  const metrics = createMetrics('ingress');
-  const clients = openClients(config, { logger, redisRole: 'producer' });
   const limiterRedis = createRedisConnection(config.REDIS_URL, 'limiter');
   limiterRedis.on('error', (error) => logger.warn('rate limiter redis error', { error: error.message }));
   const queues = createEventQueues({

@@ -2,15 +2,7 @@
 // server for probes and metrics, and a bounded drain on stop().
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { createBaseApp, errorHandler, healthRoutes, listen, notFoundHandler, requestContext } from '@hookfleet/http';
-import {
-  SpanKind,
-  contextFromCarrier,
-  createLogger,
-  createMetrics,
-  inSpan,
-  startTracing,
-  type Logger,
-} from '@hookfleet/observability';
+import { SpanKind, contextFromCarrier, inSpan, type Logger } from '@hookfleet/observability';
 import {
   applyRetryOverrides,
   backoffDelay,
@@ -22,7 +14,7 @@ import {
   FORWARD_JOB_NAME,
   isJobNamed,
   jobTraceCarrier,
-  openClients,
+  openAppRuntime,
   queueReport,
   retryPolicyOf,
   type EventQueueJobData,
@@ -87,14 +79,10 @@ export interface RunningWorker {
 }
 
 export async function startWorker(config: WorkerConfig, options: { logger?: Logger } = {}): Promise<RunningWorker> {
-  const logger = options.logger ?? createLogger({ service: 'worker', level: config.LOG_LEVEL });
-  const tracing = startTracing({
-    service: 'worker',
-    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-    sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+  const { logger, tracing, metrics, clients } = openAppRuntime('worker', config, {
+    logger: options.logger,
+    redisRole: 'worker',
   });
-  const metrics = createMetrics('worker');
-  const clients = openClients(config, { logger, redisRole: 'worker' });
   const { prisma, redis } = clients;
 
   // Workers block on their connection (maxRetriesPerRequest null); what they enqueue themselves (forwards,

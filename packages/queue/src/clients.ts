@@ -1,8 +1,15 @@
-// The Postgres and Redis clients one app process owns, with the health checks over them and their
-// close order. Made once in each app's composition root.
+// What one app process owns: its logger, tracing, metrics, and the Postgres and Redis clients with the
+// health checks over them and their close order. Made once in each app's composition root.
 import type { BaseConfig } from '@hookfleet/config';
 import { createDatabaseClients, type DatabaseClients, type PrismaClient } from '@hookfleet/db';
-import type { Logger } from '@hookfleet/observability';
+import {
+  createLogger,
+  createMetrics,
+  startTracing,
+  type Logger,
+  type Metrics,
+  type Tracing,
+} from '@hookfleet/observability';
 import type { Redis } from 'ioredis';
 import type { RetryPolicy } from './retry.js';
 import { createRedisConnection, type RedisRole } from './connections.js';
@@ -19,7 +26,7 @@ export interface Clients {
   close(): Promise<void>;
 }
 
-export function openClients(config: BaseConfig, options: { logger: Logger; redisRole: RedisRole }): Clients {
+function openClients(config: BaseConfig, options: { logger: Logger; redisRole: RedisRole }): Clients {
   const database = createDatabaseClients(config.DATABASE_URL, {
     poolMax: config.DATABASE_POOL_MAX,
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
@@ -45,6 +52,30 @@ export function openClients(config: BaseConfig, options: { logger: Logger; redis
       redis.disconnect();
     },
   };
+}
+
+/** What every app process starts with: its logger, tracing (off without an endpoint), metrics and clients. */
+export interface AppRuntime {
+  logger: Logger;
+  tracing: Tracing;
+  metrics: Metrics;
+  clients: Clients;
+}
+
+export function openAppRuntime(
+  service: 'ingress' | 'worker' | 'admin',
+  config: BaseConfig,
+  options: { logger?: Logger; redisRole: RedisRole },
+): AppRuntime {
+  const logger = options.logger ?? createLogger({ service, level: config.LOG_LEVEL });
+  const tracing = startTracing({
+    service,
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+  });
+  const metrics = createMetrics(service);
+  const clients = openClients(config, { logger, redisRole: options.redisRole });
+  return { logger, tracing, metrics, clients };
 }
 
 /** The JOB_* defaults, before any task type's or source's overrides. */

@@ -34,7 +34,7 @@ export {
   type EnqueueEvent,
   type EventQueues,
 } from './queues.js';
-export { openClients, retryPolicyOf, type Clients } from './clients.js';
+export { openAppRuntime, retryPolicyOf, type AppRuntime, type Clients } from './clients.js';
 export {
   applyRetryOverrides,
   backoffDelay,

@@ -184,6 +184,36 @@ describe('events', () => {
     expect((await call('GET', '/api/v1/events/nope', TOKEN)).status).toBe(400);
   });
 
+  it("plans a reprocessed event afresh and stores that plan as the new generation's", async () => {
+    // Stored with a plan this version would not make (a record-only one): the reprocess replaces it.
+    const event = await prisma.webhookEvent.create({
+      data: {
+        provider: 'github',
+        headers: {},
+        bodySha256: 'x',
+        hookId: '1',
+        deliveryId: 'replanned',
+        eventType: 'pull_request',
+        action: 'opened',
+        repository: 'octo/replanned',
+        payload: {
+          action: 'opened',
+          repository: { full_name: 'octo/replanned' },
+          pull_request: { number: 21, title: 't', head: { ref: 'f', sha: 'abc' }, base: { ref: 'main' } },
+        },
+        plan: { queue: 'default', tasks: [], workflow: null, signal: null, installation: null },
+        queue: 'default',
+        status: 'processed',
+      },
+    });
+    expect((await call('POST', `/api/v1/events/${event.id}/reprocess`, TOKEN)).status).toBe(202);
+    const row = await prisma.webhookEvent.findUniqueOrThrow({ where: { id: event.id } });
+    expect(row).toMatchObject({ generation: 1, queue: 'validation', status: expect.stringMatching(/received|queued/) });
+    const plan = row.plan as { queue: string; tasks: Array<{ type: string }> };
+    expect(plan.queue).toBe('validation');
+    expect(plan.tasks.map((task) => task.type)).toContain('pull_request_analysis');
+  });
+
   it('refuses to reprocess an event that is still on its way', async () => {
     const queued = await prisma.webhookEvent.findFirstOrThrow({ where: { deliveryId: 'c' } });
     expect(await call('POST', `/api/v1/events/${queued.id}/reprocess`, TOKEN)).toMatchObject({

@@ -1,6 +1,8 @@
-// Reprocess: run a finished event again as a new generation (new job id, new tasks). Events still on
-// their way (queued, processing, or failed awaiting BullMQ's retry) are refused, so two clicks or a
-// reprocess racing a retry can never run an event twice at once.
+// Reprocess: run a finished event again as a new generation (new job id, new tasks), planned afresh by this
+// version's planners and stored as the event's plan, so a planner fix reaches the events an operator re-runs
+// and every app reads the new generation's plan from the row. Events still on their way (queued, processing,
+// or failed awaiting BullMQ's retry) are refused, so two clicks or a reprocess racing a retry can never run
+// an event twice at once.
 import { AppError } from '@hookfleet/http';
 import {
   dispatchEvent,
@@ -10,6 +12,8 @@ import {
   requeueFinishedEvent,
   type DispatchDeps,
 } from '@hookfleet/events';
+import type { Prisma } from '@hookfleet/db';
+import { planEvent } from '@hookfleet/planning';
 import { eventJobId } from '@hookfleet/queue';
 
 export interface ReprocessResult {
@@ -53,6 +57,7 @@ export async function reprocessEvent(deps: DispatchDeps, eventId: string): Promi
   }
 
   const generation = event.generation + 1;
+  const fresh = planEvent(event, { botMention: deps.config.BOT_MENTION });
   // Conditional on the state read above: of two concurrent reprocesses, one wins.
   const claimed = await deps.prisma.webhookEvent.updateMany({
     where: { id: eventId, status: event.status, generation: event.generation },
@@ -61,12 +66,13 @@ export async function reprocessEvent(deps: DispatchDeps, eventId: string): Promi
       status: 'received',
       generation,
       lastError: null,
-      queue: plan.queue,
+      queue: fresh.queue,
+      plan: fresh as unknown as Prisma.InputJsonObject,
       jobId: eventJobId(eventId, generation),
     },
   });
   if (claimed.count === 0) throw new AppError('event_in_progress', 'event changed meanwhile; reload it');
 
-  const jobId = await requeueFinishedEvent(deps, event, { plan, sourceRetry, generation });
+  const jobId = await requeueFinishedEvent(deps, event, { plan: fresh, sourceRetry, generation });
   return { eventId, generation, jobId };
 }

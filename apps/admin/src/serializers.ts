@@ -1,7 +1,7 @@
 // The admin API's JSON is snake_case whatever the column's name in Prisma: these views are where rows become it.
 import type { TaskExecution, WebhookEvent, Workflow, WorkflowTask } from '@hookfleet/db';
 
-export function eventSummary(event: Omit<WebhookEvent, 'payload' | 'headers' | 'normalized' | 'transformed'>) {
+export function eventSummary(event: Omit<WebhookEvent, 'payload' | 'headers' | 'normalized' | 'transformed' | 'plan'>) {
   return {
     id: event.id,
     provider: event.provider,

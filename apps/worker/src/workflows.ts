@@ -1,8 +1,8 @@
 // Event correlation: each event joins the workflow its plan names (a pull request, a branch, a commit)
 // and moves it through the state machine. Checks GitHub could not tie to a pull request join the pull
 // request whose head is their commit, when one is known.
-import type { Prisma, PrismaClient, Workflow } from '@hookfleet/db';
-import { initialState, nextState, TERMINAL_STATES, type EventPlan, type WorkflowState } from '@hookfleet/planning';
+import type { Prisma, PrismaClient, Workflow, WorkflowState } from '@hookfleet/db';
+import { initialState, nextState, TERMINAL_STATES, type EventPlan } from '@hookfleet/planning';
 
 /** Signals that move a workflow's head to the event's commit (a check on an old commit does not). */
 const HEAD_MOVING = new Set(['opened', 'reopened', 'updated', 'pushed']);

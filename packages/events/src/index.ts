@@ -1,8 +1,15 @@
-export * from './statuses.js';
-export * from './dispatch.js';
-export * from './requeue.js';
-export * from './ordering.js';
-export * from './run-ownership.js';
-export * from './reconcile.js';
-export * from './unfinished-age.js';
-export * from './operational-gauges.js';
+export {
+  FAILED_EVENT_STATUSES,
+  failedStatus,
+  FINISHED_EVENT_STATUSES,
+  isStatusIn,
+  TASK_RETRYABLE_EVENT_STATUSES,
+  UNFINISHED_EVENT_STATUSES,
+} from './statuses.js';
+export { dispatchEvent, planStoredEvent, retryOverridesFor, type DispatchDeps } from './dispatch.js';
+export { isStranded, requeueFinishedEvent, requeueNamedJob } from './requeue.js';
+export { earliestUnfinishedBefore, type Blocker } from './ordering.js';
+export { asOwner, recordEventProcessed, startRun, SupersededRunError, type RunOwner } from './run-ownership.js';
+export { markDeadAfterFailedJob, reconcileEvents, type ReconcileResult } from './reconcile.js';
+export { oldestUnfinishedAgeSeconds } from './unfinished-age.js';
+export { refreshOperationalGauges } from './operational-gauges.js';

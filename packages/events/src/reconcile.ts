@@ -86,7 +86,7 @@ export async function reconcileEvents(
     }
     const { plan, sourceRetry } = await planStoredEvent(deps, await loadForPlanning(deps.prisma, event.id));
     // The same job id as before (generation, and which retry), so a job that does exist is not doubled.
-    await requeueNamedJob(deps, event, { plan: { ...plan, queue }, sourceRetry });
+    await requeueNamedJob(deps, event, { plan, sourceRetry });
     if (event.status === 'received') result.queued += 1;
     else result.requeued += 1;
   }

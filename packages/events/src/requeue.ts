@@ -18,17 +18,18 @@ export async function isStranded(
 
 /**
  * Queues the job the row names (a retry's carries its number; a row without one, its generation's first), so
- * a job that does exist after all is not doubled: adding an existing job id is a no-op.
+ * a job that does exist after all is not doubled: adding an existing job id is a no-op. It goes on the queue
+ * the row names, which is where the reconciler and a redelivery look for it.
  */
 export function requeueNamedJob(
   deps: DispatchDeps,
-  event: { id: string; generation: number; jobId: string | null },
+  event: { id: string; generation: number; queue: string; jobId: string | null },
   run: { plan: Pick<EventPlan, 'queue' | 'tasks'>; sourceRetry: RetryOverrides | undefined },
 ): Promise<string> {
   const named = event.jobId ? parseEventJobId(event.jobId) : null;
   return dispatchEvent(deps, {
     eventId: event.id,
-    plan: run.plan,
+    plan: { ...run.plan, queue: queueNameOf(event.queue) },
     sourceRetry: run.sourceRetry,
     generation: named?.generation ?? event.generation,
     retryNumber: named?.retry ?? 0,

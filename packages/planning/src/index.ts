@@ -1,4 +1,4 @@
-export * from './plan.js';
-export * from './planners.js';
-export * from './workflow-states.js';
-export * from './stored-plan.js';
+export { recordOnly, type EventPlan, type InstallationChange, type PlannableEvent, type PlannedTask } from './plan.js';
+export { planEvent, planPriority } from './planners.js';
+export { initialState, nextState, TERMINAL_STATES, type WorkflowSignal } from './workflow-states.js';
+export { storedPlanOf } from './stored-plan.js';

@@ -73,7 +73,7 @@ export function eventHandlers(
     ]);
     const events = await deps.prisma.webhookEvent.findMany({
       where: { id: { in: page.ids } },
-      omit: { payload: true, headers: true, normalized: true, transformed: true },
+      omit: { payload: true, headers: true, normalized: true, transformed: true, plan: true },
     });
     const byId = new Map(events.map((event) => [event.id, event]));
     res.json({
@@ -89,7 +89,7 @@ export function eventHandlers(
     if (!documents) throw new AppError('event_not_found', `no event ${id}`);
     const event = await deps.prisma.webhookEvent.findUnique({
       where: { id },
-      omit: { payload: true, transformed: true },
+      omit: { payload: true, transformed: true, plan: true },
       include: {
         tasks: { include: { executions: { orderBy: { startedAt: 'asc' } } }, orderBy: { createdAt: 'asc' } },
         forwardAttempts: { orderBy: [{ generation: 'asc' }, { attempt: 'asc' }] },

@@ -80,13 +80,16 @@ export function operationHandlers(deps: {
 
   const show: RequestHandler = async (req, res) => {
     const { id } = parseInput(operationParams, req.params);
-    const job = await deps.operations.get(id);
+    let job = await deps.operations.get(id);
     if (!job) throw new AppError('operation_not_found', `no operation ${id}`);
+    const state = await job.getState();
+    // Read while it was still running, it finished since: read it again for its result and finish time.
+    if ((state === 'completed' || state === 'failed') && !job.finishedOn) job = (await deps.operations.get(id)) ?? job;
     res.json({
       id: job.id,
       kind: job.data.kind,
       requested_by: job.data.requestedBy,
-      state: await job.getState(),
+      state,
       progress: typeof job.progress === 'object' ? job.progress : null,
       result: job.returnvalue ?? null,
       error_message: job.failedReason ?? null,

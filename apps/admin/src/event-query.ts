@@ -1,8 +1,9 @@
 // The events filter shared by the list, bulk reprocess and the dead-letter views: column filters, a
 // delivery-time window and payload fields (`payload.pull_request.number=42`), newest first, with a keyset
-// cursor over the delivery sequence. Payload fields become one JSON containment test (payload @> {...}),
+// cursor over the delivery sequence (or a bounded offset). Payload fields become one JSON containment test (payload @> {...}),
 // which the GIN index on payload (jsonb_path_ops) answers without reading every row.
 import { Prisma, EventStatus, type PrismaClient } from '@hookfleet/db';
+import { PROCESSED_EVENT_STATUSES } from '@hookfleet/events';
 import { buildDocument, findUnsafeInput, parseDottedPath } from '@hookfleet/key-paths';
 import { z } from 'zod';
 import { filterDate } from './routes/shared.js';
@@ -45,7 +46,7 @@ export const eventFilterSchema = z
   .strict();
 export type EventFilter = z.infer<typeof eventFilterSchema>;
 
-export const cursorPage = z.object({
+const cursorPage = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   /** Opaque: the `next_cursor` of the previous page. */
   cursor: z
@@ -55,6 +56,33 @@ export const cursorPage = z.object({
     .refine((value) => value <= MAX_CURSOR, 'not a cursor this API gave out')
     .optional(),
 });
+
+/**
+ * The deepest offset the list accepts. Postgres reads and throws away every skipped row, so a page's cost
+ * grows with its offset; and the list's total is exact only up to EVENT_COUNT_CAP, so an offset past it
+ * would page through matches nobody was told exist. Deeper than this, the cursor pages at constant cost.
+ */
+export const MAX_EVENT_OFFSET = 10_000;
+
+/** The list's page: a cursor or an offset (not both), over the same newest-first order. */
+export const eventPage = cursorPage.extend({
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_EVENT_OFFSET, `at most ${MAX_EVENT_OFFSET}; page deeper with the cursor`)
+    .optional(),
+});
+
+/** The list's own filter beside the shared one, as a query string says it: true or false. */
+export const eventListFilter = z.object({
+  /** true: status is processed; false: any other status (on its way, dead or discarded). */
+  processed: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional(),
+});
+export type EventListFilter = EventFilter & z.infer<typeof eventListFilter>;
 
 /** Splits a query string's `payload.*` keys out of the rest, so both can be validated. */
 export function splitPayloadFields(query: Record<string, unknown>): Record<string, unknown> {
@@ -85,7 +113,7 @@ function parseJsonish(value: string): unknown {
   }
 }
 
-function conditions(filter: EventFilter): Prisma.Sql[] {
+function conditions(filter: EventListFilter): Prisma.Sql[] {
   const where: Prisma.Sql[] = [];
   const equals = (column: string, value: string | undefined) => {
     if (value !== undefined) where.push(Prisma.sql`${Prisma.raw(column)} = ${value}`);
@@ -98,23 +126,31 @@ function conditions(filter: EventFilter): Prisma.Sql[] {
   equals('delivery_id', filter.delivery_id);
   if (filter.source_id) where.push(Prisma.sql`source_id = ${filter.source_id}::uuid`);
   if (filter.status) where.push(Prisma.sql`status = ${filter.status}::"EventStatus"`);
+  if (filter.processed !== undefined) {
+    const processed = Prisma.join(PROCESSED_EVENT_STATUSES.map((status) => Prisma.sql`${status}::"EventStatus"`));
+    where.push(filter.processed ? Prisma.sql`status IN (${processed})` : Prisma.sql`status NOT IN (${processed})`);
+  }
   if (filter.since) where.push(Prisma.sql`received_at >= ${filter.since}`);
   if (filter.until) where.push(Prisma.sql`received_at < ${filter.until}`);
   if (filter.payload) where.push(Prisma.sql`payload @> ${JSON.stringify(containment(filter.payload))}::jsonb`);
   return where;
 }
 
-/** One page of matching event ids, newest first, and the cursor of the next page (null: the last). */
+/**
+ * One page of matching event ids, newest first, and the cursor of the next page (null: the last). The page
+ * starts after the cursor, or skips `offset` matches; a cursor page's next cursor also continues an offset page.
+ */
 export async function findEventIds(
   prisma: PrismaClient,
-  filter: EventFilter,
-  page: { limit: number; cursor?: bigint },
+  filter: EventListFilter,
+  page: { limit: number; cursor?: bigint; offset?: number },
 ): Promise<{ ids: string[]; nextCursor: string | null }> {
   const where = conditions(filter);
   if (page.cursor !== undefined) where.push(Prisma.sql`sequence < ${page.cursor}`);
   const clause = where.length > 0 ? Prisma.sql`WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty;
   const rows = await prisma.$queryRaw<Array<{ id: string; sequence: bigint }>>`
-    SELECT id::text AS id, sequence FROM webhook_events ${clause} ORDER BY sequence DESC LIMIT ${page.limit + 1}`;
+    SELECT id::text AS id, sequence FROM webhook_events ${clause}
+     ORDER BY sequence DESC LIMIT ${page.limit + 1} OFFSET ${page.offset ?? 0}`;
   const more = rows.length > page.limit;
   const pageRows = rows.slice(0, page.limit);
   return { ids: pageRows.map((row) => row.id), nextCursor: more ? String(pageRows.at(-1)!.sequence) : null };
@@ -129,7 +165,7 @@ export const EVENT_COUNT_CAP = 10_000;
 /** Matching events, counted up to EVENT_COUNT_CAP + 1: `capped` when there are more than the cap. */
 export async function countEvents(
   prisma: PrismaClient,
-  filter: EventFilter,
+  filter: EventListFilter,
 ): Promise<{ total: number; capped: boolean }> {
   const where = conditions(filter);
   const clause = where.length > 0 ? Prisma.sql`WHERE ${Prisma.join(where, ' AND ')}` : Prisma.empty;

@@ -5,7 +5,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { ApiRole } from '@hookfleet/db';
 import { createSecretBox } from '@hookfleet/sources';
-import { cursorPage, eventFilterSchema } from './event-query.js';
+import { eventFilterSchema, eventListFilter, eventPage } from './event-query.js';
 import { openApiDocument } from './openapi.js';
 import { cleanupSchema, taskFilterSchema } from './operations.js';
 import { deadLetterHandlers, deadLetterListQuery } from './routes/dead-letters.js';
@@ -68,8 +68,9 @@ export function adminRoutes(deps: AdminDeps): AdminRoute[] {
       method: 'get',
       path: '/api/v1/events',
       role: 'viewer',
-      summary: 'Events, newest first; payload.<path>=<value> filters on payload fields',
-      query: eventFilterSchema.omit({ payload: true }).extend(cursorPage.shape),
+      summary:
+        'Events, newest first; payload.<path>=<value> filters on payload fields; pages by cursor or offset (not both)',
+      query: eventFilterSchema.omit({ payload: true }).extend({ ...eventListFilter.shape, ...eventPage.shape }),
       handler: events.list,
     },
     {

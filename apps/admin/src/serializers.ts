@@ -1,5 +1,6 @@
 // The admin API's JSON is snake_case whatever the column's name in Prisma: these views are where rows become it.
 import type { TaskExecution, WebhookEvent, Workflow, WorkflowTask } from '@hookfleet/db';
+import { isStatusIn, PROCESSED_EVENT_STATUSES } from '@hookfleet/events';
 
 export function eventSummary(event: Omit<WebhookEvent, 'payload' | 'headers' | 'normalized' | 'transformed' | 'plan'>) {
   return {
@@ -12,7 +13,7 @@ export function eventSummary(event: Omit<WebhookEvent, 'payload' | 'headers' | '
     repository: event.repository,
     sender: event.sender,
     status: event.status,
-    processed: event.status === 'processed',
+    processed: isStatusIn(PROCESSED_EVENT_STATUSES, event.status),
     queue: event.queue,
     workflow_id: event.workflowId,
     /** Delivery order; events of one workflow are processed in this order. */

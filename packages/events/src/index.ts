@@ -3,6 +3,7 @@ export {
   failedStatus,
   FINISHED_EVENT_STATUSES,
   isStatusIn,
+  PROCESSED_EVENT_STATUSES,
   TASK_RETRYABLE_EVENT_STATUSES,
   UNFINISHED_EVENT_STATUSES,
 } from './statuses.js';

@@ -34,6 +34,12 @@ export const RUNNABLE_EVENT_STATUSES = [...UNFINISHED_EVENT_STATUSES, 'dead'] as
 /** A task may be retried while its event is one of these (BullMQ is done with it; discarded was on purpose). */
 export const TASK_RETRYABLE_EVENT_STATUSES = ['processed', 'dead'] as const satisfies readonly EventStatus[];
 
+/**
+ * The admin API's `processed` flag: true for these, false for every other status (still on its way, or
+ * finished without success: dead, discarded). The list's `processed` filter and each event's field agree.
+ */
+export const PROCESSED_EVENT_STATUSES = ['processed'] as const satisfies readonly EventStatus[];
+
 /** The last attempt failed, for good or not: the error-rate statuses. */
 export const FAILED_EVENT_STATUSES = ['failed', 'dead'] as const satisfies readonly EventStatus[];
 

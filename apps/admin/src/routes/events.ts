@@ -7,9 +7,21 @@ import { eventSummary, executionView, taskView } from '../serializers.js';
 import type { DispatchDeps } from '@hookfleet/events';
 import { parseInput } from '../validation.js';
 import { idParams } from './shared.js';
-import { countEvents, cursorPage, eventFilterSchema, findEventIds, splitPayloadFields } from '../event-query.js';
+import {
+  countEvents,
+  eventFilterSchema,
+  eventListFilter,
+  eventPage,
+  findEventIds,
+  splitPayloadFields,
+} from '../event-query.js';
 
-const listQuery = eventFilterSchema.extend(cursorPage.shape);
+const listQuery = eventFilterSchema
+  .extend({ ...eventListFilter.shape, ...eventPage.shape })
+  .refine((query) => query.cursor === undefined || query.offset === undefined, {
+    path: ['offset'],
+    message: 'give a cursor or an offset, not both',
+  });
 
 interface BoundedDocument {
   value: unknown;
@@ -66,9 +78,9 @@ export function eventHandlers(
   deps: DispatchDeps & { maxInlineBytes: number },
 ): Record<'list' | 'show' | 'reprocess', RequestHandler> {
   const list: RequestHandler = async (req, res) => {
-    const { limit, cursor, ...filter } = parseInput(listQuery, splitPayloadFields(req.query));
+    const { limit, cursor, offset, ...filter } = parseInput(listQuery, splitPayloadFields(req.query));
     const [page, count] = await Promise.all([
-      findEventIds(deps.prisma, filter, { limit, cursor }),
+      findEventIds(deps.prisma, filter, { limit, cursor, offset }),
       countEvents(deps.prisma, filter),
     ]);
     const events = await deps.prisma.webhookEvent.findMany({
@@ -79,7 +91,14 @@ export function eventHandlers(
     res.json({
       data: page.ids.flatMap((id) => (byId.has(id) ? [eventSummary(byId.get(id)!)] : [])),
       // total_capped: there are more than `total` (see EVENT_COUNT_CAP).
-      pagination: { limit, next_cursor: page.nextCursor, total: count.total, total_capped: count.capped },
+      // offset: null on a cursor page.
+      pagination: {
+        limit,
+        offset: cursor === undefined ? (offset ?? 0) : null,
+        next_cursor: page.nextCursor,
+        total: count.total,
+        total_capped: count.capped,
+      },
     });
   };
 

@@ -48,6 +48,9 @@ export async function startAdmin(
   // The operations worker blocks on its own connection; adding operations uses the fail-fast producer.
   const operationsRedis = createRedisConnection(config.REDIS_URL, 'worker');
   operationsRedis.on('error', (error) => logger.warn('operations redis error', { error: error.message }));
+  // The API's rate limit and the sign-in throttle: a connection that gives up after one reconnect.
+  const limiterRedis = createRedisConnection(config.REDIS_URL, 'limiter');
+  limiterRedis.on('error', (error) => logger.warn('rate limiter redis error', { error: error.message }));
   await waitUntilReady(clients.redis);
   const githubRecovery = githubRecoveryOf(config, {
     prisma: clients.prisma,
@@ -89,6 +92,7 @@ export async function startAdmin(
     githubRecoveryHooks: githubRecovery?.hooks ?? [],
     transforms,
     sessions: createSessionStore({ redis: clients.redis, prefix: config.QUEUE_PREFIX, tokens }),
+    limiterRedis,
   });
   const server = await listen(app, config.ADMIN_PORT, config.ADMIN_HOST);
   logger.info('admin listening', { url: server.url });
@@ -101,6 +105,7 @@ export async function startAdmin(
       await transforms.close();
       await operations.close();
       operationsRedis.disconnect();
+      limiterRedis.disconnect();
       await closeEventQueues(queues);
       await clients.close();
       await tracing.shutdown();

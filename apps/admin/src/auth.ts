@@ -146,6 +146,24 @@ export const principalOf = (res: Response): Principal => {
   return principal;
 };
 
+const bearerTokenOf = (header: string): string | null => /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? null;
+
+/**
+ * Who the request's credential names, as `authenticate` reads it (a bearer token, else a session), or null
+ * when it names nobody: for telling callers apart before they are judged, never a refusal itself.
+ */
+export async function callerOf(
+  req: Request,
+  deps: { tokens: TokenStore; session?: (req: Request) => Promise<Principal | null> },
+): Promise<Principal | null> {
+  const header = req.headers.authorization;
+  if (typeof header === 'string') {
+    const token = bearerTokenOf(header);
+    return token ? deps.tokens.resolve(token) : null;
+  }
+  return (await deps.session?.(req)) ?? null;
+}
+
 /**
  * Authenticates with `Authorization: Bearer <token>` or, for browsers, a session (see sessions.ts), then
  * checks the route's role. 401 without a valid credential, 403 with one whose role is too low.
@@ -161,9 +179,9 @@ export function authenticate(deps: {
       const header = req.headers.authorization;
       let principal: Principal | null = null;
       if (typeof header === 'string') {
-        const match = /^Bearer\s+(\S+)$/i.exec(header);
-        if (!match?.[1]) throw new AppError('missing_token', 'Authorization: Bearer <token> is required');
-        principal = await deps.tokens.resolve(match[1]);
+        const token = bearerTokenOf(header);
+        if (!token) throw new AppError('missing_token', 'Authorization: Bearer <token> is required');
+        principal = await deps.tokens.resolve(token);
         if (!principal) throw new AppError('invalid_token', 'the bearer token is not valid');
       } else {
         principal = (await deps.session?.(req)) ?? null;

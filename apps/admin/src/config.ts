@@ -1,4 +1,4 @@
-import { port, positiveInt, trustProxy } from '@hookfleet/config';
+import { nonNegativeInt, port, positiveInt, trustProxy } from '@hookfleet/config';
 import { queueConfigSchema } from '@hookfleet/queue';
 import { parseHookRef, type HookRef } from '@hookfleet/github';
 import { transformConfigShape } from '@hookfleet/sources';
@@ -37,6 +37,32 @@ export const githubRecoveryConfigShape = {
   GITHUB_RECOVERY_WINDOW_HOURS: positiveInt.max(72).default(6),
 } as const;
 
+/** "https://a.example,http://localhost:5173" -> exact origins; anything that is not one fails at start. */
+const originList = z.string().transform((value, ctx): string[] => {
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const bad = entries.filter((entry) => originOf(entry) !== entry);
+  if (bad.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not an exact origin (scheme://host[:port], no path or trailing slash): ${bad.join(', ')}`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+});
+
+function originOf(value: string): string | null {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : null;
+  } catch {
+    return null; // not a URL: not an origin
+  }
+}
+
 export const adminConfigSchema = queueConfigSchema.extend({
   ADMIN_PORT: port.default(3002),
   ADMIN_HOST: z.string().default('0.0.0.0'),
@@ -69,6 +95,21 @@ export const adminConfigSchema = queueConfigSchema.extend({
    * over plain HTTP needs an explicit false (browsers accept Secure cookies from http://localhost).
    */
   ADMIN_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).optional(),
+  /**
+   * Every admin route but the health and metrics probes, per caller (its API token, a browser session
+   * counting as its token; else its address), counted in Redis across replicas: this many requests a
+   * minute; 0 turns the limit off.
+   */
+  ADMIN_RATE_LIMIT_PER_MINUTE: nonNegativeInt.default(100),
+  /**
+   * Of those, at most this many at once: this many per the time the per-minute rate takes to earn them
+   * (50 of 100 a minute: 50 per 30 s). 0, or not below the per-minute limit: no burst window.
+   */
+  ADMIN_RATE_LIMIT_BURST: nonNegativeInt.default(50),
+  /** Failed sign-ins (/admin/login) allowed per address, and per token tried, in 15 minutes. */
+  ADMIN_SIGN_IN_MAX_FAILURES: positiveInt.default(10),
+  /** Browser origins allowed to call the admin API (CORS), comma-separated exact origins; unset: none. */
+  ADMIN_CORS_ORIGINS: originList.default([]),
 });
 export type AdminConfig = z.infer<typeof adminConfigSchema>;
 

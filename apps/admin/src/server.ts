@@ -1,4 +1,5 @@
 import type { Express } from 'express';
+import type { Redis } from 'ioredis';
 import type { PrismaClient } from '@hookfleet/db';
 import {
   createBaseApp,
@@ -19,7 +20,10 @@ import { BULL_BOARD_PATH, bullBoardInlineStyles, bullBoardRouter } from './bull-
 import { cookieSecurityOf, type AdminConfig } from './config.js';
 import type { TransformSandbox } from '@hookfleet/sources';
 import express from 'express';
+import { API_PATH_PREFIX, apiCors } from './cors.js';
 import type { Operations } from './operations.js';
+import { adminRateLimit } from './rate-limit.js';
+import { signInThrottle } from './sign-in-throttle.js';
 import { adminRoutes, type AdminRoute } from './route-table.js';
 import { LOGIN_STYLE_HASH, loginRedirect, sessionRoutes, type SessionStore } from './sessions.js';
 
@@ -39,6 +43,8 @@ export interface AdminDeps {
   transforms: TransformSandbox;
   /** Browser sign-in (sessions.ts); without it the API and Bull Board take bearer tokens only. */
   sessions?: SessionStore;
+  /** The rate limiter's own connection: the API's rate limit and the sign-in throttle count in it. */
+  limiterRedis: Redis;
 }
 
 export function createAdminServer(deps: AdminDeps): Express {
@@ -58,13 +64,37 @@ export function createAdminServer(deps: AdminDeps): Express {
         }),
     }),
   );
+  // Before the rate limit: its 429s carry CORS headers a page can read, and preflights are not counted.
+  const cors = apiCors(deps.config.ADMIN_CORS_ORIGINS);
+  if (cors) app.use(API_PATH_PREFIX, cors);
+  // Every route from here on (not the probes above) is rate limited per caller.
+  const rateLimit = adminRateLimit({
+    redis: deps.limiterRedis,
+    prefix: deps.config.QUEUE_PREFIX,
+    perMinute: deps.config.ADMIN_RATE_LIMIT_PER_MINUTE,
+    burst: deps.config.ADMIN_RATE_LIMIT_BURST,
+    tokens: deps.tokens,
+    session: deps.sessions?.session,
+    logger: deps.logger,
+  });
+  if (rateLimit.length > 0) app.use(rateLimit);
   const routes = adminRoutes(deps);
   const signed = (route: AdminRoute) => route.role === 'signature';
   // Signed routes check their caller themselves, before any token is asked for.
   mount(app, routes.filter(signed));
   if (deps.sessions) {
     app.use(
-      sessionRoutes({ sessions: deps.sessions, tokens: deps.tokens, secureCookie: cookieSecurityOf(deps.config) }),
+      sessionRoutes({
+        sessions: deps.sessions,
+        tokens: deps.tokens,
+        secureCookie: cookieSecurityOf(deps.config),
+        throttle: signInThrottle({
+          redis: deps.limiterRedis,
+          prefix: deps.config.QUEUE_PREFIX,
+          maxFailures: deps.config.ADMIN_SIGN_IN_MAX_FAILURES,
+          logger: deps.logger,
+        }),
+      }),
     );
   }
   // Everything below needs a token (or a browser session) with the route's role; changes are audited.

@@ -5,7 +5,7 @@
 // So every cookie-authenticated change must come from this admin's own origin (sameOriginOnly), and the
 // sign-in and sign-out forms refuse a cross-site post, so no other site can sign a browser into a session.
 import { createHash, randomBytes } from 'node:crypto';
-import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { AppError } from '@hookfleet/http';
 import type { Clients } from '@hookfleet/queue';
 import type { Principal, TokenStore } from './auth.js';
@@ -91,7 +91,7 @@ function loginPage(message?: string): string {
 </form></body></html>`;
 }
 
-function sendLoginPage(res: Response, status: number, message?: string): void {
+export function sendLoginPage(res: Response, status: number, message?: string): void {
   res.status(status).type('html').set('cache-control', 'no-store').send(loginPage(message));
 }
 
@@ -139,6 +139,8 @@ export function sessionRoutes(deps: {
   sessions: SessionStore;
   tokens: TokenStore;
   secureCookie: CookieSecurity;
+  /** Asked before a posted token is checked (sign-in-throttle.ts); its form is parsed by then. */
+  throttle?: readonly RequestHandler[];
 }): Router {
   const router = Router();
   const cookieOptions = (req: Request) =>
@@ -154,7 +156,7 @@ export function sessionRoutes(deps: {
   // Browsers ask for it on every page; without this the sign-in page would log a 401 for it.
   router.get(FAVICON_PATH, (_req, res) => res.status(204).end());
 
-  router.post(LOGIN_PATH, form, async (req, res) => {
+  router.post(LOGIN_PATH, form, ...(deps.throttle ?? []), async (req, res) => {
     refuseCrossSite(req);
     const token = (req.body as { token?: unknown } | undefined)?.token;
     const principal = typeof token === 'string' && token.length > 0 ? await deps.tokens.resolve(token) : null;

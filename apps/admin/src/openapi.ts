@@ -37,6 +37,7 @@ export function openApiDocument(routes: readonly RouteFacts[]): Record<string, u
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
           },
           '2XX': { description: 'Success (JSON)' },
+          '429': { $ref: '#/components/responses/RateLimited' },
         },
       },
     };
@@ -53,6 +54,24 @@ export function openApiDocument(routes: readonly RouteFacts[]): Record<string, u
           in: 'cookie',
           name: 'hookfleet_session',
           description: 'Browser session from /admin/login',
+        },
+      },
+      responses: {
+        RateLimited: {
+          description:
+            'Over the rate limit of the caller (its token, else its address): a burst window, then a per-minute one',
+          headers: {
+            'Retry-After': { description: 'Seconds until the refusing window resets', schema: { type: 'integer' } },
+            RateLimit: {
+              description: 'Each window: remaining (r) and seconds to reset (t)',
+              schema: { type: 'string' },
+            },
+            'RateLimit-Policy': {
+              description: 'Each window: quota (q) and length in seconds (w)',
+              schema: { type: 'string' },
+            },
+          },
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
         },
       },
       schemas: {

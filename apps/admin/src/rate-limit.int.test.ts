@@ -101,6 +101,24 @@ describe('the rate limit', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  it('says every route may answer 429, with the headers to read', async () => {
+    const response = await fetch(`${replicas[0].url}/api/v1/openapi.json`, { headers: bearer(await issueToken()) });
+    const document = (await response.json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { responses: { RateLimited: { headers: Record<string, unknown> } } };
+    };
+    const operations = Object.values(document.paths).flatMap((methods) => Object.values(methods));
+    expect(operations.length).toBeGreaterThan(25);
+    for (const operation of operations) {
+      expect(operation.responses['429']).toEqual({ $ref: '#/components/responses/RateLimited' });
+    }
+    expect(Object.keys(document.components.responses.RateLimited.headers)).toEqual(
+      expect.arrayContaining(['Retry-After', 'RateLimit', 'RateLimit-Policy']),
+    );
+  });
+});
+
 describe('the burst window', () => {
   it('refuses the request after the burst, before the per-minute limit is reached', async () => {
     // 6 at once of 12 a minute: the burst window is the 30 s the rate takes to earn 6.

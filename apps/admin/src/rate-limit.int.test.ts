@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { startTestAdmin } from '../test-support/start-test-admin.js';
 import type { RunningAdmin } from './admin.js';
 import { createTokenStore } from './auth.js';
+import { SESSION_COOKIE, createSessionStore } from './sessions.js';
 
 const ADMIN_TOKEN = 'admin-rate-limit-test-token-0123456789';
 const PER_MINUTE = 10;
@@ -75,6 +76,18 @@ describe('the rate limit', () => {
     const other = await get(replicas[1], '/api/v1/events', bearer(fresh));
     expect(other.status).toBe(200);
     expect(other.headers.get('ratelimit')).toContain(`"api-minute"; r=${PER_MINUTE - 1};`);
+  });
+
+  it('counts a browser session as the token it was opened with', async () => {
+    const token = await issueToken();
+    const tokens = createTokenStore(environment.prisma);
+    const sessions = createSessionStore({ redis: environment.redis, prefix: environment.env.QUEUE_PREFIX, tokens });
+    const session = await sessions.create((await tokens.resolve(token))!);
+    const cookie = { cookie: `${SESSION_COOKIE}=${session}` };
+    await statusesOf(PER_MINUTE - 1, bearer(token));
+    expect((await get(replicas[0], '/api/v1/events', cookie)).status).toBe(200);
+    expect((await get(replicas[1], '/api/v1/events', cookie)).body).toMatchObject({ code: 'rate_limited' });
+    expect((await get(replicas[1], '/api/v1/events', bearer(token))).status).toBe(429);
   });
 
   it('counts requests without a valid token against their address, so made-up tokens open no fresh count', async () => {

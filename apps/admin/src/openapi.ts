@@ -37,7 +37,8 @@ export function openApiDocument(routes: readonly RouteFacts[]): Record<string, u
             content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
           },
           '2XX': { description: 'Success (JSON)' },
-          '429': { $ref: '#/components/responses/RateLimited' },
+          // Signed callbacks are not rate limited (server.ts mounts them before the limit).
+          ...(route.role === 'signature' ? {} : { '429': { $ref: '#/components/responses/RateLimited' } }),
         },
       },
     };

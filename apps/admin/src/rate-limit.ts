@@ -10,9 +10,8 @@
 // long as Redis is away would take the admin's Postgres-only reads down with it.
 import type { Request, RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type Logger as LimiterLogger } from 'express-rate-limit';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Redis } from 'ioredis';
-import { AppError } from '@hookfleet/http';
+import { AppError, redisCounterStore } from '@hookfleet/http';
 import { describeError, type Logger } from '@hookfleet/observability';
 import { callerOf, type Principal, type TokenStore } from './auth.js';
 
@@ -42,33 +41,6 @@ export function rateWindows(perMinute: number, burst: number): RateWindow[] {
   // The time the per-minute rate takes to earn the burst, in whole seconds (the headers count in seconds).
   const burstSeconds = Math.max(1, Math.round((60 * burst) / perMinute));
   return [{ name: 'api-burst', windowMs: burstSeconds * 1000, limit: burst }, minute];
-}
-
-/**
- * rate-limit-redis loads its counting script once, when the limiter starts, and keeps that promise: had
- * Redis been away then, every later count would fail with it. A failed count here loads the script afresh
- * for the next one, so the limiter counts again as soon as Redis is back.
- */
-class RedisCounterStore extends RedisStore {
-  override async increment(key: string) {
-    try {
-      return await super.increment(key);
-    } catch (error) {
-      const reload = this.loadIncrementScript();
-      // Awaited by the next count; a failure until then is the outage this count already reports.
-      reload.catch(() => undefined);
-      this.incrementScriptSha = reload;
-      throw error;
-    }
-  }
-}
-
-/** The store express-rate-limit counts in: this app's Redis prefix, one key space per window. */
-export function redisCounterStore(redis: Redis, prefix: string): RedisStore {
-  return new RedisCounterStore({
-    prefix,
-    sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
-  });
 }
 
 /** express-rate-limit's complaints (a store error it passed over) on the app's log, as warnings. */

@@ -67,7 +67,13 @@ export function createAdminServer(deps: AdminDeps): Express {
   // Before the rate limit: its 429s carry CORS headers a page can read, and preflights are not counted.
   const cors = apiCors(deps.config.ADMIN_CORS_ORIGINS);
   if (cors) app.use(API_PATH_PREFIX, cors);
-  // Every route from here on (not the probes above) is rate limited per caller.
+  const routes = adminRoutes(deps);
+  const signed = (route: AdminRoute) => route.role === 'signature';
+  // Signed routes check their caller themselves, before any token is asked for. They are callbacks carrying
+  // finished work (a MAS review's result), not operators' calls: a 429 would leave that result to the
+  // sender's retry policy, so they are not counted against a caller's admin rate limit.
+  mount(app, routes.filter(signed));
+  // Every route from here on (not the probes and callbacks above) is rate limited per caller.
   const rateLimit = adminRateLimit({
     redis: deps.limiterRedis,
     prefix: deps.config.QUEUE_PREFIX,
@@ -78,10 +84,6 @@ export function createAdminServer(deps: AdminDeps): Express {
     logger: deps.logger,
   });
   if (rateLimit.length > 0) app.use(rateLimit);
-  const routes = adminRoutes(deps);
-  const signed = (route: AdminRoute) => route.role === 'signature';
-  // Signed routes check their caller themselves, before any token is asked for.
-  mount(app, routes.filter(signed));
   if (deps.sessions) {
     app.use(
       sessionRoutes({

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
-import { requestLoggerOf } from '@hookfleet/http';
+import { redisCounterStore, requestLoggerOf } from '@hookfleet/http';
 import { describeError, type Logger } from '@hookfleet/observability';
-import { addressKey, limiterLogger, redisCounterStore } from './rate-limit.js';
+import { addressKey, limiterLogger } from './rate-limit.js';
 import { sendLoginPage } from './sessions.js';
 
 export const SIGN_IN_WINDOW_MS = 15 * 60_000;

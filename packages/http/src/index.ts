@@ -11,3 +11,4 @@ export {
 export { createBaseApp, listen, type ConnectionLimits, type RunningServer } from './server.js';
 export { runUntilSignal } from './run-until-signal.js';
 export { requestSpan } from './request-span.js';
+export { redisCounterStore } from './rate-limit-store.js';

@@ -4,9 +4,8 @@
 // fresh bucket.
 import type { RequestHandler } from 'express';
 import { rateLimit, ipKeyGenerator, type Options } from 'express-rate-limit';
-import { RedisStore, type RedisReply } from 'rate-limit-redis';
 import type { Redis } from 'ioredis';
-import { AppError } from '@hookfleet/http';
+import { AppError, redisCounterStore } from '@hookfleet/http';
 import type { IngressConfig } from '../config.js';
 import { deliveryOf, sourceOf } from './context.js';
 
@@ -72,10 +71,7 @@ function createRateLimiter(redis: Redis, prefix: string, scope: RateLimitScope):
     passOnStoreError: true,
     skip: (req, res) => limitOf(res) === 0 || scope.key(req, res) === null,
     keyGenerator: (req, res) => scope.key(req, res) ?? '',
-    store: new RedisStore({
-      prefix: `${prefix}:ratelimit:${scope.name}:`,
-      sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply>,
-    }),
+    store: redisCounterStore(redis, `${prefix}:ratelimit:${scope.name}:`),
     handler: (_req, _res, next) => {
       next(
         new AppError('rate_limited', `too many deliveries for this ${scope.name}; retry after the Retry-After delay`),

@@ -123,6 +123,21 @@ describe('hookfleet sources', () => {
     const plain = await hookfleet('sources', 'create', '--provider', 'generic', '--name', 'bare');
     expect(plain.stderr).toContain('settings.generic');
     expect((await json<{ data: unknown[] }>(hookfleet('sources', 'list', '--json'))).data).toEqual([]);
+
+    // The preset with the field it lacked laid over it.
+    const base = JSON.stringify({ generic: { auth: { publicBaseUrl: 'https://hooks.example.com' } } });
+    const sms = await json<SourceJson>(
+      hookfleet(
+        ...['sources', 'create', '--provider', 'generic', '--name', 'sms', '--preset', 'twilio'],
+        '--settings',
+        base,
+        '--json',
+      ),
+    );
+    expect(sms.settings.generic).toMatchObject({
+      preset: 'twilio',
+      auth: { header: 'x-twilio-signature', algorithm: 'sha1', publicBaseUrl: 'https://hooks.example.com' },
+    });
   }, 120_000);
 
   it('creates a Stripe source whose secret signs deliveries the ingress accepts, rotates it with an overlap, and disables it', async () => {

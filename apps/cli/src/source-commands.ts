@@ -86,12 +86,13 @@ export function registerSourceCommands(sources: Command, deps: SourceCommandDeps
     .option('--json', 'print the raw JSON')
     .action(async (options: CreateOptions, command: Command) => {
       const settings = options.settings ? await jsonObject('--settings', options.settings) : {};
-      if (options.preset) settings.generic = { ...(settings.generic as object | undefined), preset: options.preset };
       const secret = await givenSecret(options);
+      // The API lays `preset` under settings.generic.
       const created = await admin(command).post<SourceBody>('/api/v1/sources', {
         provider: options.provider,
         name: options.name,
         settings,
+        ...(options.preset === undefined ? {} : { preset: options.preset }),
         ...(secret === undefined ? {} : { secret }),
       });
       printSource(stdout, created, options.json);

@@ -129,7 +129,7 @@ export function ingressTargets(context: BenchContext, letter: 'A' | 'B' | 'L' | 
     case 'G': {
       // C info's configuration, posting to a generic source with the Stripe preset instead.
       const secretsKey = benchSecretsKey();
-      const target = hookfleet('G stripe', 'Hookfleet ingress, generic source (Stripe preset)', 'info');
+      const target = hookfleet('G stripe', 'Hookfleet ingress, generic (Stripe preset)', 'info');
       return [
         {
           ...target,

@@ -272,26 +272,29 @@ describe('generic sources', () => {
       name: 'in-house',
       settings: {
         generic: {
-          auth: { type: 'token', header: 'x-api-key' },
+          // A header whose name does not say it holds a credential.
+          auth: { type: 'token', header: 'x-shared' },
           identity: { deliveryId: { pointer: '/delivery/id' }, eventType: { header: 'x-event' } },
         },
       },
     });
     const url = `${ingress.url}/webhooks/generic/${source.id}`;
     const before = await rowCounts();
-    expect(await post(url, '{"delivery":{}}', { 'x-api-key': secret, 'x-event': 'build' })).toMatchObject({
+    expect(await post(url, '{"delivery":{}}', { 'x-shared': secret, 'x-event': 'build' })).toMatchObject({
       status: 400,
       body: { code: 'missing_delivery_id' },
     });
-    expect(await post(url, '{"delivery":{"id":7}}', { 'x-api-key': secret })).toMatchObject({
+    expect(await post(url, '{"delivery":{"id":7}}', { 'x-shared': secret })).toMatchObject({
       status: 400,
       body: { code: 'missing_event_type' },
     });
     expect(await rowCounts()).toEqual(before);
-    expect(await post(url, '{"delivery":{"id":7}}', { 'x-api-key': secret, 'x-event': 'build' })).toMatchObject({
-      status: 202,
-      body: { status: 'accepted', deliveryId: '7' },
-    });
+    const accepted = await post(url, '{"delivery":{"id":7}}', { 'x-shared': secret, 'x-event': 'build' });
+    expect(accepted).toMatchObject({ status: 202, body: { status: 'accepted', deliveryId: '7' } });
+    // The credential's header is never stored, whatever its name.
+    const row = await prisma.webhookEvent.findUniqueOrThrow({ where: { id: accepted.body.eventId as string } });
+    expect(row.headers).toMatchObject({ 'x-shared': '[redacted]', 'x-event': 'build' });
+    expect(JSON.stringify(row.headers)).not.toContain(secret);
     // A generic source is only reached under /webhooks/generic/.
     expect((await post(`${ingress.url}/webhooks/github/${source.id}`, '{}', {})).status).toBe(404);
   });

@@ -162,3 +162,13 @@ export type GenericSettings = z.output<typeof genericSettingsSchema>;
 
 // The provider reads what this schema writes: a mismatch is a compile error here.
 export const genericConfigOf = (settings: GenericSettings): GenericSourceConfig => settings;
+
+/**
+ * The header a generic source's credential arrives in, stored as [redacted] whatever its name: a sender
+ * may put a token in a header whose name looks harmless (x-shared). Basic auth uses Authorization, which
+ * the name rule already covers.
+ */
+export function credentialHeadersOf(generic: GenericSettings | undefined): string[] {
+  const auth = generic?.auth;
+  return auth && auth.type !== 'basic' ? [auth.header] : [];
+}

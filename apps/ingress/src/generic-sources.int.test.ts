@@ -8,7 +8,14 @@ import { parseConfig } from '@hookfleet/config';
 import { createPrismaClient, type PrismaClient } from '@hookfleet/db';
 import type { TestEnvironment } from '@hookfleet/devkit';
 import { testEnvironment } from '@hookfleet/devkit/vitest';
-import { createSecretBox, createSource, type SourceDeps } from '@hookfleet/sources';
+import {
+  SourceError,
+  createSecretBox,
+  createSource,
+  rotateSourceSecret,
+  updateSource,
+  type SourceDeps,
+} from '@hookfleet/sources';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingressConfigSchema } from './config.js';
 import { startIngress, type RunningIngress } from './ingress.js';
@@ -297,5 +304,29 @@ describe('generic sources', () => {
     expect(JSON.stringify(row.headers)).not.toContain(secret);
     // A generic source is only reached under /webhooks/generic/.
     expect((await post(`${ingress.url}/webhooks/github/${source.id}`, '{}', {})).status).toBe(404);
+  });
+
+  it('refuses settings under which the source’s active secrets would not decode, and a given secret that would not', async () => {
+    const { source } = await createSource(deps, {
+      provider: 'generic',
+      name: 'shopify-to-svix',
+      settings: { generic: { preset: 'shopify' } },
+      secret: 'shpss_plain-text-secret',
+    });
+    const svix = { generic: { preset: 'svix' } };
+    await expect(updateSource(deps, source.id, { settings: svix })).rejects.toThrow(SourceError);
+    await expect(updateSource(deps, source.id, { settings: svix })).rejects.toMatchObject({ code: 'invalid_secret' });
+    expect((await prisma.source.findUniqueOrThrow({ where: { id: source.id } })).settings).toMatchObject({
+      generic: { preset: 'shopify' },
+    });
+    // Rotated without overlap to a key of the new form, the switch is taken.
+    const whsec = `whsec_${randomBytes(24).toString('base64')}`;
+    await rotateSourceSecret(deps, source.id, { secret: whsec, previousSecretTtlSeconds: 0 });
+    expect((await updateSource(deps, source.id, { settings: svix })).settings.generic).toMatchObject({
+      preset: 'svix',
+    });
+    await expect(
+      rotateSourceSecret(deps, source.id, { secret: 'not-base64!', previousSecretTtlSeconds: 0 }),
+    ).rejects.toMatchObject({ code: 'invalid_secret' });
   });
 });

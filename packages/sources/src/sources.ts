@@ -38,11 +38,19 @@ const SECRET_FORMS = {
   whsec: /^whsec_[A-Za-z0-9+/]+={0,2}$/,
 } as const;
 
-/** A secret given by the operator (a sender issued it) must decode as its source will decode it. */
-function checkGivenSecret(provider: ProviderName, settings: SourceSettings, secret: string): void {
+/** A secret (given by the operator, or held) must decode as its source will decode it. */
+function checkGivenSecret(
+  provider: ProviderName,
+  settings: SourceSettings,
+  secret: string,
+  what = 'the secret given',
+): void {
   const encoding = genericSecretEncoding(provider, settings);
   if (encoding === undefined || encoding === 'text' || SECRET_FORMS[encoding].test(secret)) return;
-  throw new SourceError('invalid_secret', `this source decodes its secret as ${encoding}: the secret given is not`);
+  throw new SourceError(
+    'invalid_secret',
+    `this source decodes its secrets as ${encoding}: ${what} is not (rotate to one that is, without overlap, first)`,
+  );
 }
 
 export class SourceError extends Error {
@@ -224,9 +232,19 @@ export async function updateSource(
 ): Promise<SourceView & IssuedForwardSecret> {
   let settings: SourceSettings | undefined;
   if (patch.settings !== undefined) {
-    const found = await deps.prisma.source.findUnique({ where: { id }, select: { provider: true } });
+    const found = await deps.prisma.source.findUnique({
+      where: { id },
+      select: { provider: true, secrets: { select: { ciphertext: true, expiresAt: true } } },
+    });
     if (!found) throw new SourceError('source_not_found', `no source ${id}`);
-    settings = await parseSettings(patch.settings, found.provider as ProviderName);
+    const provider = found.provider as ProviderName;
+    settings = await parseSettings(patch.settings, provider);
+    // A generic source's secrets must still decode as the new settings decode them, or every delivery
+    // would fail: refused here, before anything is written.
+    const at = deps.now?.() ?? new Date();
+    for (const secret of found.secrets.filter((entry) => isActive(entry, at))) {
+      checkGivenSecret(provider, settings, deps.box.open(secret.ciphertext), 'an active secret');
+    }
   }
   // The row stays locked from reading its settings to writing them, so two concurrent switches into
   // forward mode cannot each hand out a secret when only one is stored.

@@ -290,7 +290,7 @@ function locate(delivery: RawDelivery, payload: Record<string, unknown>, locator
   return null;
 }
 
-const describe = (locators: readonly FieldLocator[]) =>
+const describeLocators = (locators: readonly FieldLocator[]) =>
   locators
     .map((locator) =>
       'header' in locator ? `header ${locator.header}` : 'pointer' in locator ? locator.pointer : 'value',
@@ -336,11 +336,12 @@ export function createGenericProvider(config: GenericSourceConfig): Provider {
       const deliveryId = locate(delivery, payload, identity.deliveryId);
       if (typeof deliveryId === 'object' && deliveryId !== null) return deliveryId;
       if (deliveryId === null) {
-        return reject('missing_delivery_id', `no delivery id at ${describe(identity.deliveryId)}`);
+        return reject('missing_delivery_id', `no delivery id at ${describeLocators(identity.deliveryId)}`);
       }
       const eventType = locate(delivery, payload, identity.eventType);
       if (typeof eventType === 'object' && eventType !== null) return eventType;
-      if (eventType === null) return reject('missing_event_type', `no event type at ${describe(identity.eventType)}`);
+      if (eventType === null)
+        return reject('missing_event_type', `no event type at ${describeLocators(identity.eventType)}`);
       const action = identity.action ? locate(delivery, payload, identity.action) : null;
       if (typeof action === 'object' && action !== null) return action;
       const found: DeliveryIdentity = { eventType, action, deliveryId, hookId: '', isRetry: false };

@@ -10,6 +10,8 @@
 //   L  the leanest durable ingest: node:http + HMAC + pg group commit (<= 2 ms, <= 16 rows) + one addBulk
 //   C  the Hookfleet ingress as shipped, at LOG_LEVEL=info (its default) and warn, and at info with tracing
 //      on (OTLP to a local sink in a process of its own); every 202 checked
+//   G  the Hookfleet ingress as C at info, receiving Stripe events at a generic source (Stripe preset): each
+//      a new event id around the same ~7 KB payload, signed t=..,v1=..; every 202 checked
 //   P  Postgres alone: pgbench, 20 clients, one ~7 KB jsonb row per transaction
 //   D  BullMQ alone: a no-op Worker draining a filled queue at WORKER_CONCURRENCY
 //   E  the Hookfleet worker fleet end to end, one then two worker processes
@@ -91,6 +93,7 @@ async function runTarget(context: BenchContext, letter: TargetLetter, report: Be
     case 'B':
     case 'L':
     case 'C':
+    case 'G':
       for (const target of ingressTargets(context, letter)) {
         await attempt(target.key, async () => {
           const run = await measureIngress(context, target);

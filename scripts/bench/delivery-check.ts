@@ -23,21 +23,21 @@ export interface JobLocation {
   queuePrefix: string;
 }
 
-const countRows = async (sql: pg.Pool, where = 'true', params: unknown[] = []) => {
+const countRows = async (sql: pg.Pool, hookId: string, where = 'true', params: unknown[] = []) => {
   const { rows } = await sql.query<{ count: string }>(
     `SELECT count(*) AS count FROM webhook_events WHERE hook_id = $1 AND ${where}`,
-    [BENCH_HOOK_ID, ...params],
+    [hookId, ...params],
   );
   return Number(rows[0]?.count ?? 0);
 };
 
 /** Requests cut off at the end may still be finishing in the server: wait until the table stops changing. */
-async function waitForQuiet(sql: pg.Pool): Promise<void> {
+async function waitForQuiet(sql: pg.Pool, hookId: string): Promise<void> {
   let last = '';
   let quietSince = Date.now();
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    const state = `${await countRows(sql)}/${await countRows(sql, `status = 'received'`)}`;
+    const state = `${await countRows(sql, hookId)}/${await countRows(sql, hookId, `status = 'received'`)}`;
     if (state !== last) {
       last = state;
       quietSince = Date.now();
@@ -54,10 +54,10 @@ async function waitForQuiet(sql: pg.Pool): Promise<void> {
  * pipelines leave job_id empty and use the event id's job id, as Hookfleet does. No worker runs during the
  * load, so every job is still there.
  */
-async function rowsWithoutJob(sql: pg.Pool, jobs: JobLocation): Promise<number> {
+async function rowsWithoutJob(sql: pg.Pool, jobs: JobLocation, hookId: string): Promise<number> {
   const { rows } = await sql.query<{ id: string; queue: string; job_id: string | null }>(
     'SELECT id, queue, job_id FROM webhook_events WHERE hook_id = $1',
-    [BENCH_HOOK_ID],
+    [hookId],
   );
   const redis = new Redis(jobs.redisUrl);
   try {
@@ -73,18 +73,19 @@ async function rowsWithoutJob(sql: pg.Pool, jobs: JobLocation): Promise<number> 
 /**
  * autocannon ends a run by destroying its connections, so up to one request per connection is cut off
  * unanswered, and the server may still have stored it: those rows are counted apart. Only rows with the
- * benchmark's hook id count, and every delivery id is new, so each such row belongs to exactly one of:
- * answered 202, answered otherwise, cut off.
+ * benchmark's hook id count (a configured source's rows: its id), and every delivery id is new, so each
+ * such row belongs to exactly one of: answered 202, answered otherwise, cut off.
  */
 export async function checkDeliveries(
   sql: pg.Pool,
   tracker: DeliveryTracker,
   jobs: JobLocation,
+  hookId = BENCH_HOOK_ID,
 ): Promise<DeliveryCheck> {
-  await waitForQuiet(sql);
-  const rows = await countRows(sql);
-  const withoutJob = await rowsWithoutJob(sql, jobs);
-  const rowsOf = (ids: Iterable<string>) => countRows(sql, 'delivery_id = ANY($2::text[])', [[...ids]]);
+  await waitForQuiet(sql, hookId);
+  const rows = await countRows(sql, hookId);
+  const withoutJob = await rowsWithoutJob(sql, jobs, hookId);
+  const rowsOf = (ids: Iterable<string>) => countRows(sql, hookId, 'delivery_id = ANY($2::text[])', [[...ids]]);
   const rowsOfCutOff = await rowsOf(tracker.unanswered);
   const rowsOfOtherAnswers = await rowsOf(tracker.otherAnswers.keys());
   const rowsOfAccepted = rows - rowsOfCutOff - rowsOfOtherAnswers;

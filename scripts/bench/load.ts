@@ -36,6 +36,21 @@ export class DeliveryTracker {
   }
 }
 
+/** One request to a configured source: its own delivery id, body and headers (signature included). */
+export interface SourceRequest {
+  deliveryId: string;
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
+/** A configured source the load posts to instead of the built-in GitHub one. */
+export interface LoadSource {
+  path: string;
+  /** The hook id its rows are stored under (the source's id), for the delivery check. */
+  hookId: string;
+  next(): SourceRequest;
+}
+
 interface DeliveryContext {
   deliveryId?: string;
 }
@@ -51,6 +66,8 @@ export interface LoadPlan {
   /** The body of the next request (the same one every time, or a new one). */
   next(): SignedDelivery;
   tracker: DeliveryTracker;
+  /** Post to this source, with its requests, instead of GitHub deliveries of `next` to the built-in source. */
+  source?: LoadSource;
 }
 
 export function runLoad(plan: LoadPlan): Promise<autocannon.Result> {
@@ -65,41 +82,40 @@ export function runLoad(plan: LoadPlan): Promise<autocannon.Result> {
         ...(plan.timeoutSeconds !== undefined ? { timeout: plan.timeoutSeconds } : {}),
         pipelining: 1, // one request in flight per connection, like GitHub's deliveries (and the tracker)
         requests: [
-          {
-            method: 'POST',
-            path: WEBHOOK_PATH,
-            // What GitHub sends, with the hook id of a repository webhook.
-            headers: {
-              'content-type': 'application/json',
-              'user-agent': 'GitHub-Hookshot/bench',
-              accept: '*/*',
-              'x-github-event': 'pull_request',
-              'x-github-hook-id': BENCH_HOOK_ID,
-              'x-github-hook-installation-target-type': 'repository',
-              'x-github-hook-installation-target-id': '186853002',
-            },
-            // Every request is a distinct delivery: Hookfleet stores a repeated delivery id once and answers
-            // it 200 as a duplicate.
-            setupRequest: (request, context) => {
-              const deliveryId = randomUUID();
-              const delivery = plan.next();
-              (context as DeliveryContext).deliveryId = deliveryId;
-              plan.tracker.sent(deliveryId);
-              return {
-                ...request,
-                body: delivery.body,
+          plan.source
+            ? sourceRequest(plan, plan.source)
+            : {
+                method: 'POST',
+                path: WEBHOOK_PATH,
+                // What GitHub sends, with the hook id of a repository webhook.
                 headers: {
-                  ...request.headers,
-                  'x-github-delivery': deliveryId,
-                  'x-hub-signature-256': delivery.signature,
+                  'content-type': 'application/json',
+                  'user-agent': 'GitHub-Hookshot/bench',
+                  accept: '*/*',
+                  'x-github-event': 'pull_request',
+                  'x-github-hook-id': BENCH_HOOK_ID,
+                  'x-github-hook-installation-target-type': 'repository',
+                  'x-github-hook-installation-target-id': '186853002',
                 },
-              };
-            },
-            onResponse: (status, _body, context) => {
-              const { deliveryId } = context as DeliveryContext;
-              if (deliveryId) plan.tracker.answered(deliveryId, status);
-            },
-          },
+                // Every request is a distinct delivery: Hookfleet stores a repeated delivery id once and answers
+                // it 200 as a duplicate.
+                setupRequest: (request, context) => {
+                  const deliveryId = randomUUID();
+                  const delivery = plan.next();
+                  (context as DeliveryContext).deliveryId = deliveryId;
+                  plan.tracker.sent(deliveryId);
+                  return {
+                    ...request,
+                    body: delivery.body,
+                    headers: {
+                      ...request.headers,
+                      'x-github-delivery': deliveryId,
+                      'x-hub-signature-256': delivery.signature,
+                    },
+                  };
+                },
+                onResponse: (status, _body, context) => answered(plan, status, context),
+              },
         ],
       },
       (error: unknown, result) => {
@@ -113,4 +129,25 @@ export function runLoad(plan: LoadPlan): Promise<autocannon.Result> {
     throwIfInterrupted();
     return result as autocannon.Result;
   });
+}
+
+function answered(plan: LoadPlan, status: number, context: unknown): void {
+  const { deliveryId } = context as DeliveryContext;
+  if (deliveryId) plan.tracker.answered(deliveryId, status);
+}
+
+/** Requests to a configured source: each a new delivery, signed as its sender signs. */
+function sourceRequest(plan: LoadPlan, source: LoadSource): autocannon.Request {
+  return {
+    method: 'POST',
+    path: source.path,
+    headers: { 'content-type': 'application/json', accept: '*/*' },
+    setupRequest: (request, context) => {
+      const next = source.next();
+      (context as DeliveryContext).deliveryId = next.deliveryId;
+      plan.tracker.sent(next.deliveryId);
+      return { ...request, body: next.body, headers: { ...request.headers, ...next.headers } };
+    },
+    onResponse: (status, _body, context) => answered(plan, status, context),
+  };
 }

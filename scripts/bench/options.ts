@@ -3,7 +3,7 @@
 // each also as an env var (BENCH_DURATION..., and Hookfleet's own WORKER_CONCURRENCY).
 import { parseArgs } from 'node:util';
 
-export const TARGET_LETTERS = ['A', 'B', 'L', 'C', 'P', 'D', 'E', 'F'] as const;
+export const TARGET_LETTERS = ['A', 'B', 'L', 'C', 'G', 'P', 'D', 'E', 'F'] as const;
 export type TargetLetter = (typeof TARGET_LETTERS)[number];
 
 export interface BenchOptions {

@@ -143,6 +143,7 @@ export function ratioLines(report: BenchReport): string[] {
     `C p99  ${p99('C info')} at LOG_LEVEL=info, ${p99('C warn')} at warn (L ${p99('L')}, B ${p99('B')})`,
     `C(info)/C(warn)  ${ratio('C info', 'C warn')}`,
     `C(traced)/C(info)  ${ratio('C traced', 'C info')}: tracing on (exported to a local OTLP sink) vs off (p99 ${p99('C traced')} vs ${p99('C info')})`,
+    `G/C    a generic source (Stripe preset) vs the built-in GitHub source, both at info: ${ratio('G stripe', 'C info')} (p99 ${p99('G stripe')} vs ${p99('C info')})`,
     `E1/P   one Hookfleet worker process vs Postgres alone: ${ratio('E1', 'P')}`,
     `E2/E1  two worker processes vs one: ${ratio('E2', 'E1')}`,
     `E/D    one Hookfleet worker process vs a no-op BullMQ worker: ${ratio('E1', 'D')}`,

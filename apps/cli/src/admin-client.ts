@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The API's `details`, e.g. which settings fields it refused and why. */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -24,6 +26,10 @@ export class AdminClient {
 
   post<T>(path: string, body?: unknown): Promise<T> {
     return this.request<T>('POST', path, {}, body);
+  }
+
+  patch<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PATCH', path, {}, body);
   }
 
   private async request<T>(method: string, path: string, query: Query, body?: unknown): Promise<T> {
@@ -59,5 +65,10 @@ export function parseJson(text: string): unknown {
 /** The API's error shape ({ code, error }), or what we can say about an answer that is not one. */
 export function apiErrorOf(status: number, body: unknown, text: string): ApiError {
   const error = typeof body === 'object' && body !== null ? (body as Partial<ErrorBody>) : {};
-  return new ApiError(status, error.code ?? `http_${status}`, error.error ?? (text.slice(0, 200) || 'no body'));
+  return new ApiError(
+    status,
+    error.code ?? `http_${status}`,
+    error.error ?? (text.slice(0, 200) || 'no body'),
+    error.details,
+  );
 }

@@ -14,6 +14,11 @@ try {
 } catch (error) {
   if (error instanceof ApiError) {
     process.stderr.write(`error: ${error.code}: ${error.message}${error.status ? ` (HTTP ${error.status})` : ''}\n`);
+    if (Array.isArray(error.details)) {
+      for (const detail of error.details as Array<{ field?: string; message?: string }>) {
+        process.stderr.write(`  ${detail.field ?? ''}: ${detail.message ?? JSON.stringify(detail)}\n`);
+      }
+    }
   } else if (error instanceof CommandFailed) {
     process.stderr.write(`error: ${error.message}\n`);
   } else {

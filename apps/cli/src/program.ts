@@ -7,6 +7,7 @@ import { followOperation } from './follow-operation.js';
 import { githubExample } from './github-example.js';
 import { cell, printJson, printRecord, printTable, type Output } from './output.js';
 import { sendDelivery, type DeliveryResult } from './send-delivery.js';
+import { registerSourceCommands } from './source-commands.js';
 
 export const DEFAULT_INGRESS_URL = 'http://localhost:3001/webhooks/github';
 export const DEFAULT_ADMIN_URL = 'http://localhost:3002';
@@ -275,6 +276,7 @@ export function createProgram(deps: CliDeps): Command {
 
   // sources
   const sources = program.command('sources').description('Sources (configured senders)');
+  registerSourceCommands(sources, { admin, stdout });
   sources
     .command('transform-test')
     .description('Dry run: a transform expression (default: the source’s own) over a sample payload, in the sandbox')

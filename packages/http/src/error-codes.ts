@@ -19,7 +19,7 @@ const REQUEST_ERRORS = {
 } as const;
 
 /**
- * A webhook refused at the ingress. The first seven are the providers' RejectionCode: the ingress throws a
+ * A webhook refused at the ingress. The first nine are the providers' RejectionCode: the ingress throws a
  * provider's refusal with the code it came with, so each must have its status here.
  */
 const WEBHOOK_ERRORS = {
@@ -30,6 +30,8 @@ const WEBHOOK_ERRORS = {
   duplicated_header: 400,
   invalid_payload: 400,
   unsupported_event: 400,
+  missing_delivery_id: 400,
+  missing_event_type: 400,
   unknown_provider: 404,
   source_disabled: 403,
   ip_not_allowed: 403,
@@ -74,6 +76,7 @@ const ADMIN_ERRORS = {
 const SOURCE_ERRORS = {
   source_not_found: 404,
   secret_required: 400,
+  invalid_secret: 400,
   source_exists: 409,
   invalid_settings: 400,
   invalid_expression: 400,

@@ -8,3 +8,5 @@ export * from './slack.js';
 export * from './linear.js';
 export * from './standard-webhooks.js';
 export * from './registry.js';
+export * from './generic.js';
+export * from './json-pointer.js';

@@ -3,7 +3,8 @@
 // touches a database, a queue or the network.
 import type { IncomingHeaders } from './headers.js';
 
-export const PROVIDER_NAMES = ['github', 'gitlab', 'slack', 'linear', 'standard'] as const;
+/** 'generic' is the one provider configured per source (its settings say how to verify and identify). */
+export const PROVIDER_NAMES = ['github', 'gitlab', 'slack', 'linear', 'standard', 'generic'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /** A request as the ingress received it, after the size and content-type checks. */
@@ -18,6 +19,8 @@ export interface RawDelivery {
   contentType: string;
   /** The ingress clock, for timestamp windows (injected so tests can move it). */
   now: Date;
+  /** Path and query as requested (e.g. "/webhooks/generic/<id>?a=1"), for schemes that sign the URL. */
+  requestTarget?: string;
 }
 
 /** Why a request is refused; each maps to one HTTP status in the ingress. */
@@ -28,7 +31,9 @@ export type RejectionCode =
   | 'missing_headers' // 400
   | 'duplicated_header' // 400: a header that must appear once appears more than once
   | 'invalid_payload' // 400
-  | 'unsupported_event'; // 400
+  | 'unsupported_event' // 400
+  | 'missing_delivery_id' // 400: a configured source found no delivery id where its settings say
+  | 'missing_event_type'; // 400: likewise for the event type
 
 export interface Rejection {
   ok: false;

@@ -5,8 +5,11 @@ import { PROVIDER_NAMES, type Provider, type ProviderName } from './provider.js'
 import { slackProvider } from './slack.js';
 import { standardWebhooksProvider } from './standard-webhooks.js';
 
-/** Every provider by name; the Record type makes a missing provider a compile error. */
-export const PROVIDERS: Record<ProviderName, Provider> = Object.freeze({
+/** Providers written in code; 'generic' is built per source from its settings (createGenericProvider). */
+export type CodeProviderName = Exclude<ProviderName, 'generic'>;
+
+/** Every code provider by name; the Record type makes a missing provider a compile error. */
+export const PROVIDERS: Record<CodeProviderName, Provider> = Object.freeze({
   github: githubProvider,
   gitlab: gitlabProvider,
   slack: slackProvider,
@@ -14,7 +17,12 @@ export const PROVIDERS: Record<ProviderName, Provider> = Object.freeze({
   standard: standardWebhooksProvider,
 });
 
-/** The provider for a name from a URL or a database row; undefined for anything else, "constructor" included. */
+/** Whether a name from a URL or a database row is a provider's; false for anything else, "constructor" included. */
+export function isProviderName(name: string): name is ProviderName {
+  return (PROVIDER_NAMES as readonly string[]).includes(name);
+}
+
+/** The code provider for a name; undefined for 'generic' (configured per source) and anything unknown. */
 export function providerByName(name: string): Provider | undefined {
-  return (PROVIDER_NAMES as readonly string[]).includes(name) ? PROVIDERS[name as ProviderName] : undefined;
+  return isProviderName(name) && name !== 'generic' ? PROVIDERS[name] : undefined;
 }

@@ -1,3 +1,10 @@
+export {
+  credentialHeadersOf,
+  genericConfigOf,
+  genericSettingsSchema,
+  type GenericSettings,
+} from './generic-settings.js';
+export { GENERIC_PRESETS, GENERIC_PRESET_NAMES, type GenericPresetName } from './generic-presets.js';
 export { createSecretBox, SecretBoxError, type SecretBox } from './secret-box.js';
 export {
   cidrSchema,

@@ -5,6 +5,7 @@ import { retryOverridesSchema } from '@hookfleet/queue';
 import { compileValidationRules, type ValidationRules } from '@hookfleet/validation';
 import jsonata from 'jsonata';
 import { z } from 'zod';
+import { genericSettingsSchema } from './generic-settings.js';
 
 /** GitHub's cap; a source may set a lower one. */
 export const MAX_BODY_BYTES_CAP = 25 * 1024 * 1024;
@@ -121,6 +122,8 @@ export const sourceSettingsSchema = z
       .optional(),
     /** Retry overrides for this source's events, over its task type's and the JOB_* defaults. */
     retry: retryOverridesSchema.optional(),
+    /** Generic sources (and only they): how the sender signs and where the id and event type are. */
+    generic: genericSettingsSchema.optional(),
   })
   .strict();
 

@@ -18,16 +18,45 @@ export interface SourceDeps {
 /** Providers whose secret the sender issues (Slack app signing secret, Linear webhook secret). */
 const SENDER_ISSUED_SECRETS: ReadonlySet<ProviderName> = new Set(['slack', 'linear']);
 
-/** A new secret in the form its provider expects. */
-export function generateSecret(provider: ProviderName): string {
+/** A new secret in the form its provider (a generic source: its settings) expects. */
+export function generateSecret(provider: ProviderName, settings?: SourceSettings): string {
   const bytes = randomBytes(32);
-  return provider === 'standard' ? `whsec_${bytes.toString('base64')}` : bytes.toString('hex');
+  const encoding = genericSecretEncoding(provider, settings);
+  if (provider === 'standard' || encoding === 'whsec') return `whsec_${bytes.toString('base64')}`;
+  return encoding === 'base64' ? bytes.toString('base64') : bytes.toString('hex');
+}
+
+/** How a generic HMAC source decodes its secrets into a key; undefined for every other source. */
+function genericSecretEncoding(provider: ProviderName, settings: SourceSettings | undefined) {
+  const auth = provider === 'generic' ? settings?.generic?.auth : undefined;
+  return auth?.type === 'hmac' ? auth.secretEncoding : undefined;
+}
+
+const SECRET_FORMS = {
+  hex: /^(?:[0-9a-f]{2})+$/i,
+  base64: /^[A-Za-z0-9+/]+={0,2}$/,
+  whsec: /^whsec_[A-Za-z0-9+/]+={0,2}$/,
+} as const;
+
+/** A secret (given by the operator, or held) must decode as its source will decode it. */
+function checkGivenSecret(
+  provider: ProviderName,
+  settings: SourceSettings,
+  secret: string,
+  what = 'the secret given',
+): void {
+  const encoding = genericSecretEncoding(provider, settings);
+  if (encoding === undefined || encoding === 'text' || SECRET_FORMS[encoding].test(secret)) return;
+  throw new SourceError(
+    'invalid_secret',
+    `this source decodes its secrets as ${encoding}: ${what} is not (rotate to one that is, without overlap, first)`,
+  );
 }
 
 export class SourceError extends Error {
   override name = 'SourceError';
   constructor(
-    readonly code: 'source_not_found' | 'secret_required' | 'source_exists',
+    readonly code: 'source_not_found' | 'secret_required' | 'source_exists' | 'invalid_secret',
     message: string,
   ) {
     super(message);
@@ -98,8 +127,16 @@ function withoutSealedSecrets(settings: SourceSettings): SourceSettings {
  * Not part of the schema: stored settings stay readable when a name later resolves elsewhere (the send-time
  * check covers that). Refusals are the schema's errors, naming the field.
  */
-async function parseSettings(input: unknown): Promise<SourceSettings> {
+async function parseSettings(input: unknown, provider: ProviderName): Promise<SourceSettings> {
   const settings = sourceSettingsSchema.parse(input);
+  // A generic source is nothing without its scheme; another provider's scheme is its code.
+  if ((provider === 'generic') !== (settings.generic !== undefined)) {
+    const message =
+      provider === 'generic'
+        ? 'required for a generic source: a preset, or auth and identity'
+        : 'only for generic sources';
+    throw new z.ZodError([{ code: 'custom', path: ['generic'], message, input: settings.generic }]);
+  }
   const { processing } = settings;
   if (processing.mode === 'forward') {
     const target = await checkForwardTarget(processing.url, processing);
@@ -156,8 +193,10 @@ export async function createSource(
   if (!input.secret && SENDER_ISSUED_SECRETS.has(input.provider)) {
     throw new SourceError('secret_required', `${input.provider} issues its own signing secret: pass it as "secret"`);
   }
-  const { settings, forwardSigningSecret } = settingsToStore(deps.box, await parseSettings(input.settings ?? {}));
-  const secret = input.secret ?? generateSecret(input.provider);
+  const parsed = await parseSettings(input.settings ?? {}, input.provider);
+  if (input.secret) checkGivenSecret(input.provider, parsed, input.secret);
+  const { settings, forwardSigningSecret } = settingsToStore(deps.box, parsed);
+  const secret = input.secret ?? generateSecret(input.provider, parsed);
   const now = deps.now?.() ?? new Date();
   const existing = await deps.prisma.source.findUnique({
     where: { provider_name: { provider: input.provider, name: input.name } },
@@ -191,7 +230,22 @@ export async function updateSource(
   id: string,
   patch: { name?: string; enabled?: boolean; settings?: unknown },
 ): Promise<SourceView & IssuedForwardSecret> {
-  const settings = patch.settings === undefined ? undefined : await parseSettings(patch.settings);
+  let settings: SourceSettings | undefined;
+  if (patch.settings !== undefined) {
+    const found = await deps.prisma.source.findUnique({
+      where: { id },
+      select: { provider: true, secrets: { select: { ciphertext: true, expiresAt: true } } },
+    });
+    if (!found) throw new SourceError('source_not_found', `no source ${id}`);
+    const provider = found.provider as ProviderName;
+    settings = await parseSettings(patch.settings, provider);
+    // A generic source's secrets must still decode as the new settings decode them, or every delivery
+    // would fail: refused here, before anything is written.
+    const at = deps.now?.() ?? new Date();
+    for (const secret of found.secrets.filter((entry) => isActive(entry, at))) {
+      checkGivenSecret(provider, settings, deps.box.open(secret.ciphertext), 'an active secret');
+    }
+  }
   // The row stays locked from reading its settings to writing them, so two concurrent switches into
   // forward mode cannot each hand out a secret when only one is stored.
   const { row, written } = await deps.prisma.$transaction(async (tx) => {
@@ -220,15 +274,17 @@ export async function rotateSourceSecret(
   id: string,
   options: { secret?: string; previousSecretTtlSeconds: number },
 ): Promise<{ source: SourceView; secret: string }> {
-  const source = await deps.prisma.source.findUnique({ where: { id }, select: { provider: true } });
+  const source = await deps.prisma.source.findUnique({ where: { id }, select: { provider: true, settings: true } });
   if (!source) throw new SourceError('source_not_found', `no source ${id}`);
   const provider = source.provider as ProviderName;
   if (!options.secret && SENDER_ISSUED_SECRETS.has(provider)) {
     throw new SourceError('secret_required', `${provider} issues its own signing secret: pass it as "secret"`);
   }
+  const settings = readSourceSettings(source.settings);
+  if (options.secret) checkGivenSecret(provider, settings, options.secret);
   const now = deps.now?.() ?? new Date();
   const retireAt = new Date(now.getTime() + options.previousSecretTtlSeconds * 1000);
-  const secret = options.secret ?? generateSecret(provider);
+  const secret = options.secret ?? generateSecret(provider, settings);
   await deps.prisma.$transaction([
     deps.prisma.sourceSecret.updateMany({
       where: { sourceId: id, OR: [{ expiresAt: null }, { expiresAt: { gt: retireAt } }] },

@@ -4,10 +4,11 @@ import { startTargetProcess } from '../child-process.js';
 import { LABEL_WIDTH, progress, type BenchContext } from '../context.js';
 import { checkDeliveries, type DeliveryCheck, type JobLocation } from '../delivery-check.js';
 import { ingressEnv } from '../hookfleet-env.js';
-import { DeliveryTracker, runLoad } from '../load.js';
+import { DeliveryTracker, runLoad, type LoadSource } from '../load.js';
 import { httpMeasurement, type Measurement } from '../measurement.js';
 import { openWindow } from '../process-stats.js';
 import { BENCH_SECRET_ENV, type ServerTarget } from '../protocol.js';
+import { benchSecretsKey, createStripeSource } from '../stripe-source.js';
 
 export const SERVER_ENTRY = new URL('../server.ts', import.meta.url);
 
@@ -22,6 +23,8 @@ export interface IngressTarget {
   jobs: JobLocation | null;
   /** Export traces (OTEL_EXPORTER_OTLP_ENDPOINT) to an OTLP sink in a process of its own. */
   traced?: boolean;
+  /** A configured source to post to, made after the database is reset; absent: the built-in GitHub source. */
+  source?: () => Promise<LoadSource>;
 }
 
 export interface IngressRun {
@@ -32,6 +35,7 @@ export interface IngressRun {
 export async function measureIngress(context: BenchContext, target: IngressTarget): Promise<IngressRun> {
   const { options, environment } = context;
   if (target.freshDatabase) await environment.resetDatabase();
+  const source = target.source ? await target.source() : undefined;
   progress(`  ${target.key.padEnd(10)} ${target.label.padEnd(LABEL_WIDTH)} warm-up ${options.warmup} s ... `);
   // Its own process, as a collector would be: its decoding is not the ingress's CPU, but shares the machine.
   const sink = target.traced ? await startTargetProcess(SERVER_ENTRY, ['otlp-sink'], {}) : null;
@@ -42,7 +46,7 @@ export async function measureIngress(context: BenchContext, target: IngressTarge
   });
   try {
     const tracker = new DeliveryTracker();
-    const load = { url: server.url!, connections: options.connections, next: () => context.delivery, tracker };
+    const load = { url: server.url!, connections: options.connections, next: () => context.delivery, tracker, source };
     // Listening is not ready: the Hookfleet ingress compiles its payload schemas in the first seconds after
     // it listens, and answers nothing meanwhile. The clock starts at its first answer.
     await runLoad({ ...load, connections: 1, amount: 1, timeoutSeconds: 60 });
@@ -58,7 +62,7 @@ export async function measureIngress(context: BenchContext, target: IngressTarge
         (measurement.errors > 0 ? `, ${measurement.errors} errors` : '') +
         (spans === null ? '' : `, ${spans.toLocaleString('en-US')} spans received by the sink`),
     );
-    const check = target.jobs ? await checkDeliveries(environment.sql, tracker, target.jobs) : null;
+    const check = target.jobs ? await checkDeliveries(environment.sql, tracker, target.jobs, source?.hookId) : null;
     return { measurement, check };
   } finally {
     await server.stop();
@@ -66,8 +70,8 @@ export async function measureIngress(context: BenchContext, target: IngressTarge
   }
 }
 
-/** The targets of A, B, L and C, in the order they run. */
-export function ingressTargets(context: BenchContext, letter: 'A' | 'B' | 'L' | 'C'): IngressTarget[] {
+/** The targets of A, B, L, C and G, in the order they run. */
+export function ingressTargets(context: BenchContext, letter: 'A' | 'B' | 'L' | 'C' | 'G'): IngressTarget[] {
   const { environment, secret } = context;
   const benchEnv = (key: string) => {
     const queuePrefix = environment.queuePrefix(key);
@@ -122,5 +126,17 @@ export function ingressTargets(context: BenchContext, letter: 'A' | 'B' | 'L' | 
         hookfleet('C warn', 'Hookfleet ingress, LOG_LEVEL=warn', 'warn'),
         hookfleet('C traced', 'Hookfleet ingress, LOG_LEVEL=info, traced', 'info', true),
       ];
+    case 'G': {
+      // C info's configuration, posting to a generic source with the Stripe preset instead.
+      const secretsKey = benchSecretsKey();
+      const target = hookfleet('G stripe', 'Hookfleet ingress, generic (Stripe preset)', 'info');
+      return [
+        {
+          ...target,
+          env: { ...target.env, SOURCE_SECRETS_KEY: secretsKey },
+          source: () => createStripeSource(environment.databaseUrl, secretsKey),
+        },
+      ];
+    }
   }
 }

@@ -27,6 +27,8 @@ const createBody = z
     provider: z.enum(PROVIDER_NAMES),
     name,
     settings: z.unknown().optional(),
+    /** Generic sources: shorthand for settings.generic.preset. */
+    preset: z.string().min(1).max(50).optional(),
     secret: z.string().min(8).max(512).optional(),
   })
   .strict();
@@ -111,7 +113,8 @@ export function sourceHandlers(deps: {
   };
 
   const create: RequestHandler = async (req, res) => {
-    const body = parseInput(createBody, req.body);
+    const { preset, ...body } = parseInput(createBody, req.body);
+    if (preset !== undefined) body.settings = withPreset(body.settings, preset);
     const { source, secret, forwardSigningSecret } = await translate(() => createSource(sourceDeps(), body));
     // The only time the secrets are shown.
     res.status(201).json({ ...sourceBody(source), secret, ...forwardSecretBody(forwardSigningSecret) });
@@ -172,6 +175,13 @@ export function sourceHandlers(deps: {
   };
 
   return { list, create, show, update, disable, rotateSecret, testTransform };
+}
+
+/** Settings with generic.preset set, the rest as given (the settings schema judges them all). */
+function withPreset(settings: unknown, preset: string): Record<string, unknown> {
+  const given = typeof settings === 'object' && settings !== null ? (settings as Record<string, unknown>) : {};
+  const generic = typeof given.generic === 'object' && given.generic !== null ? given.generic : {};
+  return { ...given, generic: { ...generic, preset } };
 }
 
 const forwardSecretBody = (secret: string | undefined) => (secret ? { forward_signing_secret: secret } : {});

@@ -46,6 +46,7 @@ async function authenticateDelivery(
     text,
     contentType: (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase(),
     now: deps.now(),
+    requestTarget: req.originalUrl,
   };
   const { provider } = source;
   const verified = await provider.verify(

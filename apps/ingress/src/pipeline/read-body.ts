@@ -12,6 +12,8 @@ const CONTENT_TYPES: Record<ProviderName, string[]> = {
   gitlab: [JSON_TYPE],
   linear: [JSON_TYPE],
   standard: [JSON_TYPE],
+  // Twilio and other senders post forms.
+  generic: [JSON_TYPE, FORM_CONTENT_TYPE],
 };
 
 /** At most the source's body limit, never more than maxBodyBytes (WEBHOOK_MAX_BODY_BYTES). */

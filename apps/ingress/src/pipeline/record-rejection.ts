@@ -3,7 +3,7 @@
 import type { ErrorRequestHandler } from 'express';
 import { correlationIdOf, requestLoggerOf, toAppError } from '@hookfleet/http';
 import type { Metrics } from '@hookfleet/observability';
-import { providerByName } from '@hookfleet/providers';
+import { isProviderName } from '@hookfleet/providers';
 import { sourceLabel, webhookStateOf } from './context.js';
 
 export function recordRejection(metrics: Metrics): ErrorRequestHandler {
@@ -12,7 +12,7 @@ export function recordRejection(metrics: Metrics): ErrorRequestHandler {
     const resolved = webhookStateOf(res).source;
     const provider = resolved?.provider.name ?? String(req.params.provider ?? 'github');
     // Only names the ingress knows become label values: a made-up provider or source in a URL must not.
-    const labels = { provider: providerByName(provider) ? provider : 'unknown', source: sourceLabel(resolved) };
+    const labels = { provider: isProviderName(provider) ? provider : 'unknown', source: sourceLabel(resolved) };
     metrics.webhookErrors.inc({ ...labels, code: appError.code });
     metrics.webhookEvents.inc({ ...labels, event_type: '', outcome: appError.status < 500 ? 'refused' : 'failed' });
     if (appError.status < 500) {

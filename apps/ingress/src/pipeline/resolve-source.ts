@@ -2,8 +2,8 @@
 // the built-in GitHub source from GITHUB_WEBHOOK_SECRET and the WEBHOOK_* settings beside it.
 import type { RequestHandler } from 'express';
 import { AppError } from '@hookfleet/http';
-import { PROVIDERS, providerByName } from '@hookfleet/providers';
-import type { SourceResolver } from '@hookfleet/sources';
+import { PROVIDERS, createGenericProvider, isProviderName, type Provider } from '@hookfleet/providers';
+import { genericConfigOf, type ResolvedSource, type SourceResolver } from '@hookfleet/sources';
 import type { IngressConfig } from '../config.js';
 import { webhookStateOf, type RequestSource } from './context.js';
 
@@ -41,16 +41,33 @@ export function useBuiltInGithub(builtIn: RequestSource | null): RequestHandler 
 /** The source a /webhooks/:provider/:sourceId URL names: it must exist for that provider, be enabled and hold a secret. */
 export function resolveSource(sources: SourceResolver | null): RequestHandler {
   return async (req, res, next) => {
-    const provider = providerByName(String(req.params.provider));
-    if (!provider) throw new AppError('unknown_provider', `no provider "${String(req.params.provider)}"`);
+    const name = String(req.params.provider);
+    if (!isProviderName(name)) throw new AppError('unknown_provider', `no provider "${name}"`);
     const sourceId = String(req.params.sourceId);
     const resolved = /^[0-9a-f-]{36}$/i.test(sourceId) && sources ? await sources.resolve(sourceId) : null;
-    if (!resolved || resolved.provider !== provider.name) {
-      throw new AppError('source_not_found', `no ${provider.name} source ${sourceId}`);
+    if (!resolved || resolved.provider !== name) {
+      throw new AppError('source_not_found', `no ${name} source ${sourceId}`);
     }
     if (!resolved.enabled) throw new AppError('source_disabled', 'this source is disabled');
     if (resolved.secrets.length === 0) throw new AppError('source_disabled', 'this source has no active secret');
-    webhookStateOf(res).source = { ...resolved, provider };
+    webhookStateOf(res).source = { ...resolved, provider: providerOf(resolved) };
     next();
   };
+}
+
+// The resolver keeps a source's settings object until it reloads the row, so a generic source's provider is
+// built once per load rather than per delivery.
+const genericProviders = new WeakMap<object, Provider>();
+
+/** A code provider by name; a generic source's, from its settings (saved only with `generic` set). */
+function providerOf(source: ResolvedSource): Provider {
+  if (source.provider !== 'generic') return PROVIDERS[source.provider];
+  const config = source.settings.generic;
+  if (!config) throw new Error(`generic source ${source.id} has no generic settings`);
+  let provider = genericProviders.get(config);
+  if (!provider) {
+    provider = createGenericProvider(genericConfigOf(config));
+    genericProviders.set(config, provider);
+  }
+  return provider;
 }

@@ -7,6 +7,7 @@ import type { Logger } from '@hookfleet/observability';
 import { redactHeaders } from '@hookfleet/providers';
 import type { EventPlan } from '@hookfleet/planning';
 import type { EventQueues } from '@hookfleet/queue';
+import { credentialHeadersOf } from '@hookfleet/sources';
 import type { ValidationVerdict } from '@hookfleet/validation';
 import type { IngressConfig } from '../config.js';
 import { createEventWriter } from '../group-commit.js';
@@ -83,7 +84,10 @@ export function createDeliveryStore(deps: StoreDeps): StoreDelivery {
         action: identity.action,
         repository: normalized.repository,
         sender: normalized.actor,
-        headers: redactHeaders(req.headers, source.settings.redactHeaders),
+        headers: redactHeaders(req.headers, [
+          ...(source.settings.redactHeaders ?? []),
+          ...credentialHeadersOf(source.settings.generic),
+        ]),
         payload,
         payloadSanitized,
         normalized,

@@ -1,6 +1,7 @@
 // Per-source settings, stored as JSON on the source row: validated here on every write, and read back
 // from the row only through readSourceSettings and readSourceSetting below.
 import { BlockList, isIP } from 'node:net';
+import { routingRulesSchema } from '@hookfleet/planning';
 import { retryOverridesSchema } from '@hookfleet/queue';
 import { compileValidationRules, type ValidationRules } from '@hookfleet/validation';
 import jsonata from 'jsonata';
@@ -121,6 +122,8 @@ export const sourceSettingsSchema = z
       .optional(),
     /** Retry overrides for this source's events, over its task type's and the JOB_* defaults. */
     retry: retryOverridesSchema.optional(),
+    /** Routing rules: the first that matches an event decides its queue and tasks (see @hookfleet/planning). */
+    routes: routingRulesSchema.optional(),
   })
   .strict();
 

@@ -3,6 +3,7 @@
 // local AgentAPI; a rule refused when saved changes nothing; a reprocess plans with the rules as they are now.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Prisma } from '@hookfleet/db';
 import { useTestEnvironment } from '@hookfleet/devkit/vitest';
 import { ADMIN_TOKEN, FakeAgentApi, adminGet, adminPost, startStack, waitFor, type Stack } from './harness.js';
 
@@ -198,5 +199,27 @@ describe('reprocess', () => {
     expect(again.tasks).toMatchObject([{ task_type: 'deployment', status: 'completed', generation: 1 }]);
     expect(callsFor(sent.body.eventId)).toHaveLength(1);
     expect(callsFor(sent.body.eventId)[0]?.body).toMatchObject({ input: { routing_rule: 1 } });
+  });
+});
+
+describe('a row stored before plans were', () => {
+  it('is planned with its source’s rules where it is queued and where the worker runs it', async () => {
+    const created = await createStandardSource('legacy', {});
+    const sent = await sendStandard(created.body, invoicePaid('paid'));
+    await finished(sent.body.eventId);
+    expect(callsFor(sent.body.eventId)).toHaveLength(0);
+
+    // As an older version stored it: no plan, never queued (under a generation whose job does not exist).
+    await stack.prisma.webhookEvent.update({
+      where: { id: sent.body.eventId },
+      data: { status: 'received', plan: Prisma.DbNull, generation: 1, jobId: null },
+    });
+    await adminCall('PUT', `/api/v1/sources/${created.body.id}/routes`, { routes: [PAID_RULE] });
+    const queued = await adminPost(stack.admin.url, `/api/v1/events/${sent.body.eventId}/reprocess`);
+    expect(queued.status).toBe(202);
+
+    const done = await finished(sent.body.eventId, 1);
+    expect(done.tasks).toMatchObject([{ task_type: 'deployment', status: 'completed', generation: 1 }]);
+    expect(callsFor(sent.body.eventId)).toHaveLength(1);
   });
 });

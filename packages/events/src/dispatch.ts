@@ -2,7 +2,14 @@
 // `queued` names its job, which the reconciler and a redelivery check exists (the ingress stores its rows as
 // queued and adds their jobs right after the commit).
 import type { PrismaClient } from '@hookfleet/db';
-import { planPriority, storedPlanOf, type EventPlan, type PlannableEvent, type PlanOptions } from '@hookfleet/planning';
+import {
+  planPriority,
+  readStoredPlan,
+  storedPlanOf,
+  type EventPlan,
+  type PlannableEvent,
+  type PlanOptions,
+} from '@hookfleet/planning';
 import { readSourceSetting } from '@hookfleet/sources';
 import {
   enqueueEvent,
@@ -79,4 +86,16 @@ export async function planStoredEvent(
   };
   const plan = storedPlanOf(event, planOptions);
   return { plan, planOptions, sourceRetry: source ? readSourceSetting(source.settings, 'retry') : undefined };
+}
+
+/**
+ * The plan a run follows: the one stored with the event, read without a query; for a row stored before plans
+ * were (or one this version cannot read), the plan its payload gives with its source's rules as they are now,
+ * as a reprocess would make it.
+ */
+export async function planToFollow(
+  deps: Pick<DispatchDeps, 'prisma' | 'config'>,
+  event: PlannableEvent & { plan: unknown; sourceId: string | null },
+): Promise<EventPlan> {
+  return readStoredPlan(event.plan) ?? (await planStoredEvent(deps, event)).plan;
 }

@@ -8,7 +8,7 @@ export {
 } from './plan.js';
 export { planEvent, planPriority } from './planners.js';
 export { initialState, nextState, TERMINAL_STATES, type WorkflowSignal } from './workflow-states.js';
-export { storedPlanOf } from './stored-plan.js';
+export { readStoredPlan, storedPlanOf } from './stored-plan.js';
 export {
   MAX_ROUTING_RULES,
   matchingRule,

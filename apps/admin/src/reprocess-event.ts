@@ -1,8 +1,9 @@
 // Reprocess: run a finished event again as a new generation (new job id, new tasks), planned afresh by this
-// version's planners and stored as the event's plan, so a planner fix reaches the events an operator re-runs
-// and every app reads the new generation's plan from the row. Events still on their way (queued, processing,
-// or failed awaiting BullMQ's retry) are refused, so two clicks or a reprocess racing a retry can never run
-// an event twice at once.
+// version's planners and its source's routing rules as they are now, and stored as the event's plan, so a
+// planner fix or a rule change reaches the events an operator re-runs and every app reads the new
+// generation's plan from the row. Events still on their way (queued, processing, or failed awaiting
+// BullMQ's retry) are refused, so two clicks or a reprocess racing a retry can never run an event twice at
+// once.
 import { AppError } from '@hookfleet/http';
 import {
   dispatchEvent,
@@ -40,7 +41,7 @@ export async function reprocessEvent(deps: DispatchDeps, eventId: string): Promi
     },
   });
   if (!event) throw new AppError('event_not_found', `no event ${eventId}`);
-  const { plan, sourceRetry } = await planStoredEvent(deps, event);
+  const { plan, planOptions, sourceRetry } = await planStoredEvent(deps, event);
 
   if (event.status === 'received') {
     // Stored but never queued: queue the current generation (its job id makes this idempotent).
@@ -57,7 +58,7 @@ export async function reprocessEvent(deps: DispatchDeps, eventId: string): Promi
   }
 
   const generation = event.generation + 1;
-  const fresh = planEvent(event, { botMention: deps.config.BOT_MENTION });
+  const fresh = planEvent(event, planOptions);
   // Conditional on the state read above: of two concurrent reprocesses, one wins.
   const claimed = await deps.prisma.webhookEvent.updateMany({
     where: { id: eventId, status: event.status, generation: event.generation },

@@ -13,6 +13,7 @@ import { eventHandlers } from './routes/events.js';
 import { MAS_CALLBACK_PATH, masCallbackHandlers } from './routes/mas-callback.js';
 import { operationHandlers } from './routes/operations.js';
 import { pagination } from './routes/shared.js';
+import { addRouteBody, replaceRoutesBody, sourceRouteHandlers } from './routes/source-routes.js';
 import { sourceHandlers, transformTestBody } from './routes/sources.js';
 import { statsHandlers } from './routes/stats.js';
 import { taskHandlers, taskListQuery } from './routes/tasks.js';
@@ -22,7 +23,7 @@ import type { AdminDeps } from './server.js';
 
 /** What a route is, apart from what it does: all the OpenAPI document and the role policy read. */
 export interface RouteFacts {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express style (/api/v1/events/:id). */
   path: string;
   /** The least role that may call it; 'signature': no token, the caller signs each request instead. */
@@ -52,6 +53,7 @@ export function adminRoutes(deps: AdminDeps): AdminRoute[] {
     box: deps.config.SOURCE_SECRETS_KEY ? createSecretBox(deps.config.SOURCE_SECRETS_KEY) : null,
     transforms: deps.transforms,
   });
+  const sourceRoutes = sourceRouteHandlers(deps);
   const tokens = tokenHandlers(deps);
 
   const routes: AdminRoute[] = [
@@ -257,6 +259,36 @@ export function adminRoutes(deps: AdminDeps): AdminRoute[] {
       summary: 'Dry run: a transform expression (or the source’s own) over a sample payload, in the sandbox',
       body: transformTestBody,
       handler: sources.testTransform,
+    },
+    {
+      method: 'get',
+      path: '/api/v1/sources/:id/routes',
+      role: 'viewer',
+      summary: 'A source’s routing rules, in the order they are tried',
+      handler: sourceRoutes.list,
+    },
+    {
+      method: 'put',
+      path: '/api/v1/sources/:id/routes',
+      role: 'admin',
+      summary: 'Replace a source’s routing rules (checked against the queue catalogue)',
+      body: replaceRoutesBody,
+      handler: sourceRoutes.replace,
+    },
+    {
+      method: 'post',
+      path: '/api/v1/sources/:id/routes',
+      role: 'admin',
+      summary: 'Add a routing rule after a source’s others',
+      body: addRouteBody,
+      handler: sourceRoutes.add,
+    },
+    {
+      method: 'delete',
+      path: '/api/v1/sources/:id/routes/:index',
+      role: 'admin',
+      summary: 'Remove a source’s routing rule by its index',
+      handler: sourceRoutes.remove,
     },
     {
       method: 'get',

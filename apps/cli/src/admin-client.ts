@@ -32,6 +32,14 @@ export class AdminClient {
     return this.request<T>('PATCH', path, {}, body);
   }
 
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, {}, body);
+  }
+
+  delete<T>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path, {});
+  }
+
   private async request<T>(method: string, path: string, query: Query, body?: unknown): Promise<T> {
     const url = new URL(path, this.options.baseUrl);
     for (const [key, value] of Object.entries(query)) {

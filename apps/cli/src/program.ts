@@ -6,6 +6,7 @@ import { AdminClient, ApiError, type Query } from './admin-client.js';
 import { followOperation } from './follow-operation.js';
 import { githubExample } from './github-example.js';
 import { cell, printJson, printRecord, printTable, type Output } from './output.js';
+import { registerRouteCommands } from './route-commands.js';
 import { sendDelivery, type DeliveryResult } from './send-delivery.js';
 import { registerSourceCommands } from './source-commands.js';
 
@@ -305,6 +306,8 @@ export function createProgram(deps: CliDeps): Command {
       const limit = answer.limit ? `exceeded its ${String(answer.limit)} limit: ` : 'failed: ';
       throw new CommandFailed(`transform ${limit}${String(answer.error)}`);
     });
+
+  registerRouteCommands(program, { admin, stdout });
 
   // github
   const github = program.command('github').description('GitHub: missed-delivery recovery');

@@ -3,9 +3,15 @@
 // transactions with the execution records, never in BullMQ listeners.
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Workflow } from '@hookfleet/db';
-import { asOwner, failedStatus, recordEventProcessed, startRun, SupersededRunError } from '@hookfleet/events';
+import {
+  asOwner,
+  failedStatus,
+  planToFollow,
+  recordEventProcessed,
+  startRun,
+  SupersededRunError,
+} from '@hookfleet/events';
 import { failSpan, inSpan } from '@hookfleet/observability';
-import { storedPlanOf } from '@hookfleet/planning';
 import {
   applyRetryOverrides,
   eventJobDataSchema,
@@ -40,8 +46,9 @@ export function createEventProcessor(deps: ProcessorDeps) {
     if (!event) throw new UnrecoverableError(`event ${eventId} does not exist`);
     const jobLogger = logger.child({ correlation_id: event.deliveryId, event_type: event.eventType });
 
-    // The plan the ingress stored with the event; a row stored before plans were is planned from its payload.
-    const plan = storedPlanOf(event, { botMention: deps.config.BOT_MENTION });
+    // The plan the ingress stored with the event; a row stored before plans were is planned from its payload
+    // with its source's rules, as a reprocess would plan it.
+    const plan = await planToFollow(deps, event);
     await waitForTurn(deps, { job, token, event, plan, queue, logger: jobLogger });
 
     const outcome = (status: 'processed' | 'failed' | 'dead', error?: unknown) => {

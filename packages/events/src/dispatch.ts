@@ -2,7 +2,14 @@
 // `queued` names its job, which the reconciler and a redelivery check exists (the ingress stores its rows as
 // queued and adds their jobs right after the commit).
 import type { PrismaClient } from '@hookfleet/db';
-import { planPriority, storedPlanOf, type EventPlan, type PlannableEvent } from '@hookfleet/planning';
+import {
+  planPriority,
+  readStoredPlan,
+  storedPlanOf,
+  type EventPlan,
+  type PlannableEvent,
+  type PlanOptions,
+} from '@hookfleet/planning';
 import { readSourceSetting } from '@hookfleet/sources';
 import {
   enqueueEvent,
@@ -61,15 +68,34 @@ export async function dispatchEvent(deps: DispatchDeps, event: DispatchEvent): P
 
 /**
  * What queueing a stored event again needs (reprocess, retry, a stranded event): its plan, as the ingress
- * stored it (planned from the payload for a row stored before plans were), and its source's retry
- * overrides, read fresh so a settings change applies to the next run.
+ * stored it (planned from the payload for a row stored before plans were), the options it is planned with
+ * (its source's routing rules), and its source's retry overrides. The source's settings are read fresh, so
+ * a settings change applies to the next run.
  */
 export async function planStoredEvent(
   deps: Pick<DispatchDeps, 'prisma' | 'config'>,
   event: PlannableEvent & { plan: unknown; sourceId: string | null },
-): Promise<{ plan: EventPlan; sourceRetry: RetryOverrides | undefined }> {
-  const plan = storedPlanOf(event, { botMention: deps.config.BOT_MENTION });
-  if (!event.sourceId) return { plan, sourceRetry: undefined };
-  const source = await deps.prisma.source.findUnique({ where: { id: event.sourceId }, select: { settings: true } });
-  return { plan, sourceRetry: readSourceSetting(source?.settings, 'retry') };
+): Promise<{ plan: EventPlan; planOptions: PlanOptions; sourceRetry: RetryOverrides | undefined }> {
+  const source = event.sourceId
+    ? await deps.prisma.source.findUnique({ where: { id: event.sourceId }, select: { settings: true } })
+    : null;
+  // The built-in GitHub source has no row, and so no rules.
+  const planOptions: PlanOptions = {
+    botMention: deps.config.BOT_MENTION,
+    routes: source ? readSourceSetting(source.settings, 'routes') : undefined,
+  };
+  const plan = storedPlanOf(event, planOptions);
+  return { plan, planOptions, sourceRetry: source ? readSourceSetting(source.settings, 'retry') : undefined };
+}
+
+/**
+ * The plan a run follows: the one stored with the event, read without a query; for a row stored before plans
+ * were (or one this version cannot read), the plan its payload gives with its source's rules as they are now,
+ * as a reprocess would make it.
+ */
+export async function planToFollow(
+  deps: Pick<DispatchDeps, 'prisma' | 'config'>,
+  event: PlannableEvent & { plan: unknown; sourceId: string | null },
+): Promise<EventPlan> {
+  return readStoredPlan(event.plan) ?? (await planStoredEvent(deps, event)).plan;
 }

@@ -7,7 +7,7 @@ export {
   TASK_RETRYABLE_EVENT_STATUSES,
   UNFINISHED_EVENT_STATUSES,
 } from './statuses.js';
-export { dispatchEvent, planStoredEvent, retryOverridesFor, type DispatchDeps } from './dispatch.js';
+export { dispatchEvent, planStoredEvent, planToFollow, retryOverridesFor, type DispatchDeps } from './dispatch.js';
 export { isStranded, requeueFinishedEvent, requeueNamedJob } from './requeue.js';
 export { earliestUnfinishedBefore, type Blocker } from './ordering.js';
 export { asOwner, recordEventProcessed, startRun, SupersededRunError, type RunOwner } from './run-ownership.js';

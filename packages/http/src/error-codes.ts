@@ -81,6 +81,7 @@ const SOURCE_ERRORS = {
   invalid_settings: 400,
   invalid_expression: 400,
   no_transform_expression: 400,
+  routing_rule_not_found: 404,
   sources_unavailable: 503,
 } as const;
 

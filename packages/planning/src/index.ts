@@ -1,4 +1,18 @@
-export { recordOnly, type EventPlan, type InstallationChange, type PlannableEvent, type PlannedTask } from './plan.js';
+export {
+  recordOnly,
+  type EventPlan,
+  type PlanOptions,
+  type InstallationChange,
+  type PlannableEvent,
+  type PlannedTask,
+} from './plan.js';
 export { planEvent, planPriority } from './planners.js';
 export { initialState, nextState, TERMINAL_STATES, type WorkflowSignal } from './workflow-states.js';
-export { storedPlanOf } from './stored-plan.js';
+export { readStoredPlan, storedPlanOf } from './stored-plan.js';
+export {
+  MAX_ROUTING_RULES,
+  matchingRule,
+  routingRuleSchema,
+  routingRulesSchema,
+  type RoutingRule,
+} from './routing-rules.js';

@@ -1,5 +1,6 @@
 // What a planner makes of a stored event (see planners.ts for the catalogue).
 import type { QueueName, TaskType } from '@hookfleet/queue';
+import type { RoutingRule } from './routing-rules.js';
 import type { WorkflowKind, WorkflowSignal } from './workflow-states.js';
 
 export interface PlannedTask {
@@ -44,6 +45,8 @@ export interface EventPlan {
 export interface PlanOptions {
   /** A comment containing this (case-insensitive) asks the bot for something, e.g. "@hookfleet". */
   botMention: string;
+  /** The event's source's routing rules (settings.routes); none: the built-in planners alone. */
+  routes?: readonly RoutingRule[];
 }
 
 export interface PlannableEvent {

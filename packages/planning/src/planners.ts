@@ -5,6 +5,7 @@ import { TASK_TYPES } from '@hookfleet/queue';
 import { recordOnly, type EventPlan, type EventPlanner, type PlanOptions, type PlannableEvent } from './plan.js';
 import { GITHUB_PLANNERS } from './github-planners.js';
 import { GITLAB_PLANNERS } from './gitlab-planners.js';
+import { matchingRule, planByRule } from './routing-rules.js';
 
 /** "<provider>:<event>" -> planner. Every event kind with work to do is registered here. */
 export const PLANNERS: ReadonlyMap<string, EventPlanner> = new Map([
@@ -12,9 +13,17 @@ export const PLANNERS: ReadonlyMap<string, EventPlanner> = new Map([
   ...Object.entries(GITLAB_PLANNERS).map(([event, planner]) => [`gitlab:${event}`, planner] as const),
 ]);
 
+/**
+ * What an event becomes: the first of its source's routing rules that matches decides its queue and tasks
+ * (see routing-rules.ts); without one, the built-in planner for its provider and event, if any, else it is
+ * recorded only. Every app that plans (the ingress, a reprocess, the reconciler) calls this with the
+ * source's rules, so they cannot disagree.
+ */
 export function planEvent(event: PlannableEvent, options: PlanOptions): EventPlan {
   const planner = PLANNERS.get(`${event.provider}:${event.eventType}`);
-  const plan = planner ? planner(event, options) : recordOnly();
+  const builtIn = planner ? planner(event, options) : recordOnly();
+  const match = options.routes ? matchingRule(options.routes, event) : null;
+  const plan = match ? planByRule(match, event, builtIn) : builtIn;
   // An event's job runs on one queue: its tasks' queue when it has tasks.
   const first = plan.tasks[0];
   return first ? { ...plan, queue: TASK_TYPES[first.type].queue } : plan;

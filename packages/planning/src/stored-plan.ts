@@ -46,14 +46,17 @@ export const eventPlanSchema = z.object({
     .nullable(),
 }) satisfies z.ZodType<EventPlan>;
 
+/** A stored plan as this version reads it; null for none (a row stored before plans were) or one it cannot read. */
+export function readStoredPlan(plan: unknown): EventPlan | null {
+  if (plan === null || plan === undefined) return null;
+  const stored = eventPlanSchema.safeParse(plan);
+  return stored.success ? stored.data : null;
+}
+
 /**
  * The event's stored plan; for a row stored before plans were (or one this version cannot read), the plan
  * its payload gives.
  */
 export function storedPlanOf(event: PlannableEvent & { plan: unknown }, options: PlanOptions): EventPlan {
-  if (event.plan !== null && event.plan !== undefined) {
-    const stored = eventPlanSchema.safeParse(event.plan);
-    if (stored.success) return stored.data;
-  }
-  return planEvent(event, options);
+  return readStoredPlan(event.plan) ?? planEvent(event, options);
 }

@@ -40,3 +40,4 @@ export {
   type TransformOutcome,
   type TransformSandbox,
 } from './transform.js';
+export { editSourceRoutes, readSourceRoutes } from './source-routes.js';

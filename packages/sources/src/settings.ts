@@ -1,6 +1,7 @@
 // Per-source settings, stored as JSON on the source row: validated here on every write, and read back
 // from the row only through readSourceSettings and readSourceSetting below.
 import { BlockList, isIP } from 'node:net';
+import { routingRulesSchema } from '@hookfleet/planning';
 import { retryOverridesSchema } from '@hookfleet/queue';
 import { compileValidationRules, type ValidationRules } from '@hookfleet/validation';
 import jsonata from 'jsonata';
@@ -124,6 +125,8 @@ export const sourceSettingsSchema = z
     retry: retryOverridesSchema.optional(),
     /** Generic sources (and only they): how the sender signs and where the id and event type are. */
     generic: genericSettingsSchema.optional(),
+    /** Routing rules: the first that matches an event decides its queue and tasks (see @hookfleet/planning). */
+    routes: routingRulesSchema.optional(),
   })
   .strict();
 

@@ -86,7 +86,7 @@ function acceptDelivery(deps: WebhookRouteDeps): RequestHandler {
     enforceVerdict(metrics, source, identity, verdict);
     const plan = planEvent(
       { provider: source.provider.name, eventType: identity.eventType, action: identity.action, payload },
-      { botMention: config.BOT_MENTION },
+      { botMention: config.BOT_MENTION, routes: source.settings.routes },
     );
     const result = await store(req, res, source, delivery, verdict, plan);
     respond(metrics, res, source, identity, plan, result);

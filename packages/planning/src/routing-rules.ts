@@ -1,0 +1,134 @@
+// Routing rules: a source's own answer to "what does this event become", set by an operator without code.
+// An ordered list; the first rule that matches an event names its queue and its tasks. Rules are checked
+// against the queue catalogue when saved, so a stored rule always names queues and task types that exist.
+import * as JsonPointer from '@hyperjump/json-pointer';
+import { z } from 'zod';
+import { QUEUE_NAMES, TASK_TYPES, TASK_TYPE_NAMES } from '@hookfleet/queue';
+import type { EventPlan, PlannableEvent, PlannedTask } from './plan.js';
+
+/** Rules per source: enough for a sender's event kinds, small enough to walk on every delivery. */
+export const MAX_ROUTING_RULES = 50;
+/** An event type matching every event. */
+export const ANY_EVENT = '*';
+
+/** Whether a string is a JSON Pointer (RFC 6901): "" or "/"-led segments with "~" only as "~0" or "~1". */
+function jsonPointerError(pointer: string): string | null {
+  if (pointer === '') return 'must point into the payload ("/a/b"), not be the whole document';
+  try {
+    for (const _segment of JsonPointer.pointerSegments(pointer));
+    return null;
+  } catch {
+    return 'must be a JSON Pointer (RFC 6901): "/"-separated segments, "~" written as "~0" and "/" as "~1"';
+  }
+}
+
+const name = z.string().min(1).max(200);
+
+export const routingRuleSchema = z
+  .object({
+    /** The event type ("invoice.paid", "pull_request"), or "*" for any. */
+    event: name,
+    /** Only events with this action (e.g. "opened"); omitted: any action, or none. */
+    action: name.optional(),
+    /** Only events whose payload holds `equals` at `pointer`: a string, number, boolean or null, compared exactly. */
+    when: z
+      .object({
+        pointer: z
+          .string()
+          .max(1000)
+          .superRefine((pointer, ctx) => {
+            const error = jsonPointerError(pointer);
+            if (error) ctx.addIssue({ code: 'custom', message: error });
+          }),
+        equals: z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]),
+      })
+      .strict()
+      .optional(),
+    /** The queue the event's job runs on. */
+    queue: z.enum(QUEUE_NAMES),
+    /** The tasks made for the event, in order; none: the event is stored and recorded on `queue`. */
+    tasks: z.array(z.enum(TASK_TYPE_NAMES)).max(TASK_TYPE_NAMES.length).default([]),
+  })
+  .strict()
+  .superRefine((rule, ctx) => {
+    // An event's job runs on one queue, whose workers carry out its tasks: every task type the rule names
+    // must be one the catalogue puts on that queue. The queue is named rather than derived so that a rule
+    // reads as where the work goes, a rule without tasks can still choose a queue, and a rule written for a
+    // queue its tasks do not run on is refused instead of quietly moved.
+    rule.tasks.forEach((task, index) => {
+      const queue = TASK_TYPES[task].queue;
+      if (queue !== rule.queue) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tasks', index],
+          message: `${task} runs on queue "${queue}", not "${rule.queue}"`,
+        });
+      }
+      if (rule.tasks.indexOf(task) !== index) {
+        ctx.addIssue({ code: 'custom', path: ['tasks', index], message: `${task} is named twice` });
+      }
+    });
+  });
+
+export const routingRulesSchema = z.array(routingRuleSchema).max(MAX_ROUTING_RULES);
+
+export type RoutingRule = z.infer<typeof routingRuleSchema>;
+
+/** Whether a rule applies to an event. */
+export function ruleMatches(rule: RoutingRule, event: PlannableEvent): boolean {
+  if (rule.event !== ANY_EVENT && rule.event !== event.eventType) return false;
+  if (rule.action !== undefined && rule.action !== event.action) return false;
+  if (rule.when === undefined) return true;
+  return valueAt(event.payload, rule.when.pointer) === rule.when.equals;
+}
+
+/** The value at a pointer; undefined when the payload has none there (a missing key, a walk through a scalar). */
+function valueAt(payload: unknown, pointer: string): unknown {
+  try {
+    // Own properties only: "/__proto__" or "/constructor" find nothing.
+    return JsonPointer.get(pointer, payload as JsonPointer.Json);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first rule that applies to the event, with its place in the list; null when none does. */
+export function matchingRule(
+  rules: readonly RoutingRule[],
+  event: PlannableEvent,
+): { rule: RoutingRule; index: number } | null {
+  const index = rules.findIndex((rule) => ruleMatches(rule, event));
+  return index === -1 ? null : { rule: rules[index]!, index };
+}
+
+/**
+ * The plan a rule makes of an event, over the plan the built-in planner made of it (`builtIn`): the rule
+ * decides the queue and the tasks; the workflow, its signal and an installation change stay the built-in
+ * planner's, so a rule on a GitHub source changes the work without losing the pull request's lifecycle.
+ * A task the built-in planner also makes for this event keeps its input (what its downstream expects, e.g.
+ * MAS's title and author); any other carries what the event says of itself and which rule made it, while
+ * the payload stays in the event's row for the downstream to read by the event id it is sent.
+ */
+export function planByRule(
+  match: { rule: RoutingRule; index: number },
+  event: PlannableEvent,
+  builtIn: EventPlan,
+): EventPlan {
+  const ref = builtIn.workflow;
+  const tasks = match.rule.tasks.map(
+    (type): PlannedTask =>
+      builtIn.tasks.find((task) => task.type === type) ?? {
+        type,
+        prNumber: ref?.prNumber ?? null,
+        branch: ref?.branch ?? null,
+        commitSha: ref?.headSha ?? null,
+        input: {
+          provider: event.provider,
+          event_type: event.eventType,
+          action: event.action,
+          routing_rule: match.index,
+        },
+      },
+  );
+  return { ...builtIn, queue: match.rule.queue, tasks };
+}

@@ -108,6 +108,10 @@ describe('hookfleet routes', () => {
       'deployment',
       '--task',
       'deployment',
+      '--input',
+      'team=billing',
+      '--input-from',
+      'invoice=/data/object/id',
     );
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
@@ -171,7 +175,7 @@ describe('hookfleet routes', () => {
     );
     expect(call.body).toMatchObject({
       task_type: 'deployment',
-      input: { event_type: 'invoice.paid', routing_rule: 0 },
+      input: { event_type: 'invoice.paid', routing_rule: 0, team: 'billing', invoice: 'in_1' },
     });
   });
 

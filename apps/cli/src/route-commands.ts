@@ -26,6 +26,8 @@ interface AddOptions {
   equals?: string | number | boolean | null;
   queue: string;
   task: string[];
+  input: [string, string][];
+  inputFrom: [string, string][];
   json?: boolean;
 }
 
@@ -46,6 +48,13 @@ export function parseEquals(text: string): string | number | boolean | null {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** A repeated `key=value` option, split at its first "=". */
+const collectPair = (value: string, previous: [string, string][]): [string, string][] => {
+  const at = value.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError('expected key=value, e.g. user_request=/issue/title');
+  return [...previous, [value.slice(0, at), value.slice(at + 1)]];
+};
 
 const nonNegativeIndex = (value: string): number => {
   const number = Number(value);
@@ -101,6 +110,13 @@ export function registerRouteCommands(
     )
     .requiredOption('--queue <queue>', 'the queue its job runs on')
     .option('--task <type>', 'a task type to make (repeat for several; none: record only)', collect, [])
+    .option('--input <key=text>', "a fixed value in the tasks' input (repeat for several)", collectPair, [])
+    .option(
+      '--input-from <key=pointer>',
+      "a value the tasks' input takes from the payload at a JSON Pointer, e.g. user_request=/issue/title",
+      collectPair,
+      [],
+    )
     .option('--json', 'print the raw JSON')
     .action(async (sourceId: string, options: AddOptions, command: Command) => {
       if ((options.pointer === undefined) !== (options.equals === undefined)) {
@@ -112,6 +128,14 @@ export function registerRouteCommands(
         ...(options.pointer === undefined ? {} : { when: { pointer: options.pointer, equals: options.equals } }),
         queue: options.queue,
         tasks: options.task,
+        ...(options.input.length + options.inputFrom.length === 0
+          ? {}
+          : {
+              input: Object.fromEntries([
+                ...options.input,
+                ...options.inputFrom.map(([key, pointer]) => [key, { pointer }] as const),
+              ]),
+            }),
       };
       const added = await admin(command).post<RuleList & { index: number }>(routesPath(sourceId), rule);
       if (options.json) return printJson(stdout, added);

@@ -136,6 +136,36 @@ describe('planEvent with routing rules', () => {
     expect(planEvent(invoice('draft'), options)).toMatchObject({ queue: 'default', tasks: [] });
   });
 
+  it("gives the rule's tasks its fixed input and the payload's values at its pointers", () => {
+    const routes = rules([
+      {
+        event: 'invoice.paid',
+        queue: 'workflow',
+        tasks: ['codegen_trigger'],
+        input: { user_request: { pointer: '/data/object/amount' }, author: 'billing', note: { pointer: '/nope' } },
+      },
+    ]);
+    const [task] = planEvent(invoice('paid'), { ...options, routes }).tasks;
+    expect(task?.input).toEqual({
+      user_request: 1200,
+      author: 'billing',
+      note: null,
+      provider: 'standard',
+      event_type: 'invoice.paid',
+      action: null,
+      routing_rule: 0,
+    });
+    expect(refusal([{ event: 'a', queue: 'default', input: { provider: 'x' } }])).toEqual([
+      { path: '0.input.provider', message: 'is set by the planner' },
+    ]);
+    expect(refusal([{ event: 'a', queue: 'default', input: { 'User Request': 'x' } }])).toEqual([
+      expect.objectContaining({ path: '0.input.User Request' }),
+    ]);
+    expect(refusal([{ event: 'a', queue: 'default', input: { user_request: { pointer: 'x' } } }])).toEqual([
+      expect.objectContaining({ path: '0.input.user_request.pointer' }),
+    ]);
+  });
+
   const pullRequest = {
     provider: 'github',
     eventType: 'pull_request',

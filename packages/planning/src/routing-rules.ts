@@ -24,6 +24,23 @@ function jsonPointerError(pointer: string): string | null {
 
 const name = z.string().min(1).max(200);
 
+const pointerSchema = z
+  .string()
+  .max(1000)
+  .superRefine((pointer, ctx) => {
+    const error = jsonPointerError(pointer);
+    if (error) ctx.addIssue({ code: 'custom', message: error });
+  });
+
+/** Why a key may not be set in a rule's input; null when it may: what task runners read, not the planner's own. */
+function inputKeyError(key: string): string | null {
+  if (!/^[a-z][a-z0-9_]{0,63}$/.test(key)) return 'must be a snake_case name, e.g. user_request';
+  return RESERVED_INPUT_KEYS.has(key) ? 'is set by the planner' : null;
+}
+
+/** Input keys every rule-made task carries already. */
+const RESERVED_INPUT_KEYS: ReadonlySet<string> = new Set(['provider', 'event_type', 'action', 'routing_rule']);
+
 export const routingRuleSchema = z
   .object({
     /** The event type ("invoice.paid", "pull_request"), or "*" for any. */
@@ -33,13 +50,7 @@ export const routingRuleSchema = z
     /** Only events whose payload holds `equals` at `pointer`: a string, number, boolean or null, compared exactly. */
     when: z
       .object({
-        pointer: z
-          .string()
-          .max(1000)
-          .superRefine((pointer, ctx) => {
-            const error = jsonPointerError(pointer);
-            if (error) ctx.addIssue({ code: 'custom', message: error });
-          }),
+        pointer: pointerSchema,
         equals: z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]),
       })
       .strict()
@@ -48,6 +59,22 @@ export const routingRuleSchema = z
     queue: z.enum(QUEUE_NAMES),
     /** The tasks made for the event, in order; none: the event is stored and recorded on `queue`. */
     tasks: z.array(z.enum(TASK_TYPE_NAMES)).max(TASK_TYPE_NAMES.length).default([]),
+    /**
+     * What the rule's tasks are given besides what the event says of itself: a fixed text, or the payload's
+     * value at a JSON Pointer (null when it has none), e.g. {"user_request": {"pointer": "/issue/description"}}
+     * for a codegen_trigger.
+     */
+    input: z
+      .record(z.string(), z.union([z.string().max(10_000), z.object({ pointer: pointerSchema }).strict()]))
+      .superRefine((input, ctx) => {
+        const keys = Object.keys(input);
+        if (keys.length > 20) ctx.addIssue({ code: 'custom', message: 'at most 20 keys' });
+        for (const key of keys) {
+          const error = inputKeyError(key);
+          if (error) ctx.addIssue({ code: 'custom', path: [key], message: error });
+        }
+      })
+      .optional(),
   })
   .strict()
   .superRefine((rule, ctx) => {
@@ -123,6 +150,7 @@ export function planByRule(
         branch: ref?.branch ?? null,
         commitSha: ref?.headSha ?? null,
         input: {
+          ...ruleInput(match.rule, event),
           provider: event.provider,
           event_type: event.eventType,
           action: event.action,
@@ -131,4 +159,14 @@ export function planByRule(
       },
   );
   return { ...builtIn, queue: match.rule.queue, tasks };
+}
+
+/** A rule's input for an event: its fixed texts, and the payload's values at its pointers. */
+function ruleInput(rule: RoutingRule, event: PlannableEvent): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(rule.input ?? {}).map(([key, value]) => [
+      key,
+      typeof value === 'string' ? value : (valueAt(event.payload, value.pointer) ?? null),
+    ]),
+  );
 }

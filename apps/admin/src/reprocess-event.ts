@@ -13,7 +13,7 @@ import {
   type DispatchDeps,
 } from '@hookfleet/events';
 import type { Prisma } from '@hookfleet/db';
-import { planEvent } from '@hookfleet/planning';
+import { planEvent, planOptionsOf } from '@hookfleet/planning';
 import { eventJobId } from '@hookfleet/queue';
 
 export interface ReprocessResult {
@@ -57,7 +57,7 @@ export async function reprocessEvent(deps: DispatchDeps, eventId: string): Promi
   }
 
   const generation = event.generation + 1;
-  const fresh = planEvent(event, { botMention: deps.config.BOT_MENTION });
+  const fresh = planEvent(event, planOptionsOf(deps.config));
   // Conditional on the state read above: of two concurrent reprocesses, one wins.
   const claimed = await deps.prisma.webhookEvent.updateMany({
     where: { id: eventId, status: event.status, generation: event.generation },

@@ -5,7 +5,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Workflow } from '@hookfleet/db';
 import { asOwner, failedStatus, recordEventProcessed, startRun, SupersededRunError } from '@hookfleet/events';
 import { failSpan, inSpan } from '@hookfleet/observability';
-import { storedPlanOf } from '@hookfleet/planning';
+import { planOptionsOf, storedPlanOf } from '@hookfleet/planning';
 import {
   applyRetryOverrides,
   eventJobDataSchema,
@@ -41,7 +41,7 @@ export function createEventProcessor(deps: ProcessorDeps) {
     const jobLogger = logger.child({ correlation_id: event.deliveryId, event_type: event.eventType });
 
     // The plan the ingress stored with the event; a row stored before plans were is planned from its payload.
-    const plan = storedPlanOf(event, { botMention: deps.config.BOT_MENTION });
+    const plan = storedPlanOf(event, planOptionsOf(deps.config));
     await waitForTurn(deps, { job, token, event, plan, queue, logger: jobLogger });
 
     const outcome = (status: 'processed' | 'failed' | 'dead', error?: unknown) => {

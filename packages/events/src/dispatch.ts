@@ -2,7 +2,14 @@
 // `queued` names its job, which the reconciler and a redelivery check exists (the ingress stores its rows as
 // queued and adds their jobs right after the commit).
 import type { PrismaClient } from '@hookfleet/db';
-import { planPriority, storedPlanOf, type EventPlan, type PlannableEvent } from '@hookfleet/planning';
+import {
+  planOptionsOf,
+  planPriority,
+  storedPlanOf,
+  type EventPlan,
+  type PlannableEvent,
+  type PlanningConfig,
+} from '@hookfleet/planning';
 import { readSourceSetting } from '@hookfleet/sources';
 import {
   enqueueEvent,
@@ -29,7 +36,7 @@ export interface DispatchEvent {
 export interface DispatchDeps {
   prisma: PrismaClient;
   queues: EventQueues;
-  config: Pick<QueueConfig, 'TASK_RETRY_POLICIES' | 'BOT_MENTION'>;
+  config: Pick<QueueConfig, 'TASK_RETRY_POLICIES'> & PlanningConfig;
 }
 
 /** The overrides for an event's job: its first task type's, then its source's. */
@@ -68,7 +75,7 @@ export async function planStoredEvent(
   deps: Pick<DispatchDeps, 'prisma' | 'config'>,
   event: PlannableEvent & { plan: unknown; sourceId: string | null },
 ): Promise<{ plan: EventPlan; sourceRetry: RetryOverrides | undefined }> {
-  const plan = storedPlanOf(event, { botMention: deps.config.BOT_MENTION });
+  const plan = storedPlanOf(event, planOptionsOf(deps.config));
   if (!event.sourceId) return { plan, sourceRetry: undefined };
   const source = await deps.prisma.source.findUnique({ where: { id: event.sourceId }, select: { settings: true } });
   return { plan, sourceRetry: readSourceSetting(source?.settings, 'retry') };

@@ -1,5 +1,5 @@
 // What a planner makes of a stored event (see planners.ts for the catalogue).
-import type { QueueName, TaskType } from '@hookfleet/queue';
+import type { QueueConfig, QueueName, TaskType } from '@hookfleet/queue';
 import type { WorkflowKind, WorkflowSignal } from './workflow-states.js';
 
 export interface PlannedTask {
@@ -44,6 +44,27 @@ export interface EventPlan {
 export interface PlanOptions {
   /** A comment containing this (case-insensitive) asks the bot for something, e.g. "@hookfleet". */
   botMention: string;
+  /** The bot's Slack user: a message naming it asks the bot for something. Unset: Slack messages are recorded only. */
+  slackBotUserId?: string | null;
+  /** The bot's slash command, e.g. "/hookfleet". Unset: slash commands are recorded only. */
+  slackCommand?: string | null;
+  /** The bot's Linear user: an issue assigned to it asks the bot for something. Unset: issues are recorded only. */
+  linearBotUserId?: string | null;
+}
+
+/** The settings planning reads, in every app that plans (ingress, worker, admin, reconciler). */
+export type PlanningConfig = Pick<
+  QueueConfig,
+  'BOT_MENTION' | 'SLACK_BOT_USER_ID' | 'SLACK_COMMAND' | 'LINEAR_BOT_USER_ID'
+>;
+
+export function planOptionsOf(config: PlanningConfig): PlanOptions {
+  return {
+    botMention: config.BOT_MENTION,
+    slackBotUserId: config.SLACK_BOT_USER_ID ?? null,
+    slackCommand: config.SLACK_COMMAND ?? null,
+    linearBotUserId: config.LINEAR_BOT_USER_ID ?? null,
+  };
 }
 
 export interface PlannableEvent {

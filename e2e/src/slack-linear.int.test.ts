@@ -305,6 +305,22 @@ describe('a Linear issue', () => {
     expect(workflow).toMatchObject({ kind: 'linear_issue', repository: 'LIN' });
   });
 
+  it('assigned to the bot in an update, whose task dies, gets one comment with the failure', async () => {
+    const issueId = randomUUID();
+    const payload = {
+      ...LINEAR_ISSUE_CREATE_EXAMPLE,
+      action: 'update',
+      data: { ...LINEAR_ISSUE_CREATE_EXAMPLE.data, id: issueId, title: `Test issue: ${FAILING_REQUEST}` },
+      updatedFrom: { assigneeId: null, updatedAt: '2020-01-23T12:50:00.000Z' },
+    };
+    const eventId = acceptedEventId(await sendToLinearSource(linearBody(payload), randomUUID()));
+    const dead = await eventSettled(eventId, 'dead');
+    expect(dead.tasks).toMatchObject([{ task_type: 'codegen_trigger', status: 'dead' }]);
+    const comments = commentsOn(issueId);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.variables.body).toMatch(/^Sorry, I could not do this: .*500/);
+  });
+
   it('assigned to someone else is stored and recorded only', async () => {
     const payload = {
       ...LINEAR_ISSUE_CREATE_EXAMPLE,

@@ -257,7 +257,7 @@ describe('a Slack app mention', () => {
     const answers = postedTo(channel);
     expect(answers).toHaveLength(1);
     expect(answers[0]).toMatchObject({ thread_ts: SLACK_APP_MENTION_EXAMPLE.event.ts });
-    expect(answers[0]?.text).toMatch(/^Sorry, I could not do this: .*500/);
+    expect(answers[0]?.text).toMatch(/^Sorry, I could not do this: codegen answered 500$/);
   });
 });
 
@@ -318,7 +318,7 @@ describe('a Linear issue', () => {
     expect(dead.tasks).toMatchObject([{ task_type: 'codegen_trigger', status: 'dead' }]);
     const comments = commentsOn(issueId);
     expect(comments).toHaveLength(1);
-    expect(comments[0]?.variables.body).toMatch(/^Sorry, I could not do this: .*500/);
+    expect(comments[0]?.variables.body).toMatch(/^Sorry, I could not do this: codegen answered 500$/);
   });
 
   it('assigned to someone else is stored and recorded only', async () => {

@@ -127,7 +127,7 @@ export function createEventProcessor(deps: ProcessorDeps) {
           await answerRequester({ ...deps, logger: jobLogger }, failure.task, {
             status: 'dead',
             jobId,
-            error: failure.message,
+            error: failure.error,
           });
         // UnrecoverableError sends the job to the failed set (the dead-letter queue) without more attempts.
         if (failure.permanent || elapsedOut) {

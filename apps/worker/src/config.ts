@@ -79,6 +79,12 @@ export const workerConfigSchema = queueConfigSchema.extend({
   LINEAR_API_URL: z.string().url().default('https://api.linear.app/graphql'),
   /** An incoming-webhook URL: new pull requests and dead tasks are posted there. */
   SLACK_WEBHOOK_URL: z.string().url().optional(),
+  /**
+   * The bot's token (xoxb-...): the answer to a request made in Slack is posted in its thread with
+   * chat.postMessage. Unset: the request's task still runs, and the answer is skipped (logged).
+   */
+  SLACK_BOT_TOKEN: z.string().min(1).optional(),
+  SLACK_API_URL: z.string().url().default('https://slack.com/api'),
   /** Timeout of each call to Codegen, MAS, Linear and Slack. */
   DOWNSTREAM_TIMEOUT_MS: positiveInt.default(10_000),
   /** Consecutive retryable failures of a downstream that open its circuit. */

@@ -8,6 +8,7 @@ import { createCodegenClient, type CodegenClient } from './integrations/codegen.
 import { createLinearClient, type LinearClient } from './integrations/linear.js';
 import { createMasClient, type MasClient } from './integrations/mas.js';
 import { createSlackNotifier, type SlackNotifier } from './integrations/slack.js';
+import { createSlackBotClient, type SlackBotClient } from './integrations/slack-web-api.js';
 import { isPermanent } from './errors.js';
 
 export interface Downstreams {
@@ -16,6 +17,8 @@ export interface Downstreams {
   codegen: CodegenClient | null;
   linear: LinearClient | null;
   slack: SlackNotifier | null;
+  /** Slack's Web API as the bot (SLACK_BOT_TOKEN): answers in the thread a request came from. */
+  slackBot: SlackBotClient | null;
   /** For /health. */
   circuitStates(): Record<string, CircuitStateName>;
 }
@@ -87,6 +90,12 @@ export function connectDownstreams(config: WorkerConfig, deps: { metrics: Metric
       : null,
     slack: config.SLACK_WEBHOOK_URL
       ? behindCircuit('slack', createSlackNotifier({ webhookUrl: config.SLACK_WEBHOOK_URL, timeoutMs }))
+      : null,
+    slackBot: config.SLACK_BOT_TOKEN
+      ? behindCircuit(
+          'slack_api',
+          createSlackBotClient({ apiUrl: config.SLACK_API_URL, token: config.SLACK_BOT_TOKEN, timeoutMs }),
+        )
       : null,
     circuitStates: () => Object.fromEntries([...circuits].map(([name, circuit]) => [name, circuit.state()])),
   };

@@ -30,7 +30,7 @@ export interface NotificationDeps {
   logger: Logger;
 }
 
-async function bestEffort(deps: NotificationDeps, what: string, send: () => Promise<unknown>): Promise<void> {
+export async function bestEffort(deps: NotificationDeps, what: string, send: () => Promise<unknown>): Promise<void> {
   try {
     await send();
   } catch (error) {

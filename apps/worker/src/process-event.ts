@@ -25,6 +25,7 @@ import { notifyDeadTask, notifyWorkflowChange, pullRequestFacts } from './notifi
 import { applyProcessingMode } from './processing-mode.js';
 import { EVENT_SELECT, type ProcessorDeps } from './run-context.js';
 import { runPlannedTask } from './run-planned-task.js';
+import { answerRequester } from './thread-replies.js';
 import { waitForTurn } from './wait-for-turn.js';
 import { correlateEvent } from './workflows.js';
 
@@ -129,6 +130,12 @@ export function createEventProcessor(deps: ProcessorDeps) {
           permanent: failure.permanent,
         });
         if (dead) await notifyDeadTask({ ...deps, logger: jobLogger }, failure.task, jobId, failure.message);
+        if (dead)
+          await answerRequester({ ...deps, logger: jobLogger }, failure.task, {
+            status: 'dead',
+            jobId,
+            error: failure.error,
+          });
         // UnrecoverableError sends the job to the failed set (the dead-letter queue) without more attempts.
         if (failure.permanent || elapsedOut) {
           throw failure.error instanceof UnrecoverableError ? failure.error : new UnrecoverableError(failure.message);

@@ -3,6 +3,7 @@ import type { Prisma, PrismaClient } from '@hookfleet/db';
 import type { Logger, Metrics } from '@hookfleet/observability';
 import type { EventQueues, QueueConfig, RetryPolicy } from '@hookfleet/queue';
 import type { TransformSandbox } from '@hookfleet/sources';
+import type { PlanningConfig } from '@hookfleet/planning';
 import type { Downstreams } from './downstreams.js';
 import type { SideEffectLedger } from './side-effects.js';
 
@@ -14,7 +15,7 @@ export interface ProcessorDeps {
   logger: Logger;
   metrics: Metrics;
   retryPolicy: RetryPolicy;
-  config: Pick<QueueConfig, 'BOT_MENTION' | 'TASK_RETRY_POLICIES'>;
+  config: Pick<QueueConfig, 'TASK_RETRY_POLICIES'> & PlanningConfig;
   /** How long a job whose turn has not come waits before it looks again. */
   orderingDelayMs: number;
   /** An earlier event still `received` this long after delivery lost its enqueue: queue it from here. */

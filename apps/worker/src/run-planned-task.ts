@@ -8,6 +8,7 @@ import type { PlannedTask } from '@hookfleet/planning';
 import { describe, isPermanent } from './errors.js';
 import type { EventRecord, ProcessorDeps } from './run-context.js';
 import { runTask } from './run-task.js';
+import { answerRequester } from './thread-replies.js';
 import { ensureTask, recordTaskSuccess, startExecution } from './task-records.js';
 
 export interface TaskFailure {
@@ -47,8 +48,13 @@ export async function runPlannedTask(
   });
   if (created) metrics.workflowTasks.inc({ task_type: planned.type });
   annotateActiveSpan({ 'hookfleet.task_id': task.id });
-  // Done, or submitted and waiting for its callback: nothing more for this job to do.
-  if (task.status === 'completed' || (task.status === 'running' && task.externalTaskId)) return null;
+  // Done, or submitted and waiting for its callback: nothing more for this job to do (but the answer to
+  // whoever asked for it, should a crash have come between the two).
+  if (task.status === 'completed') {
+    await answerRequester({ ...deps, logger: context.jobLogger }, task, { status: 'completed' });
+    return null;
+  }
+  if (task.status === 'running' && task.externalTaskId) return null;
 
   const executionId = await startExecution(prisma, task, { jobId, attempt });
   const taskStarted = performance.now();
@@ -83,6 +89,10 @@ export async function runPlannedTask(
       metrics.codegenAgentTasks.inc({ downstream: TASK_TYPES[planned.type].downstream, status: 'submitted' });
     metrics.workflowTaskDuration.observe({ task_type: planned.type, status }, durationMs / 1000);
     context.jobLogger.info(`task ${status}`, { task_id: task.id, external_task_id: result.externalTaskId });
+    if (!result.awaitingCallback) {
+      const ended = { ...task, externalTaskId: result.externalTaskId, externalTaskUrl: result.externalTaskUrl };
+      await answerRequester({ ...deps, logger: context.jobLogger }, ended, { status: 'completed' });
+    }
     return null;
   } catch (error) {
     const message = describe(error);

@@ -16,3 +16,4 @@ export {
   type AttributeValue,
   type ReceivedSpan,
 } from './otlp-receiver.js';
+export * from './fixtures/provider-examples.js';

@@ -3,11 +3,13 @@
 // queued and adds their jobs right after the commit).
 import type { PrismaClient } from '@hookfleet/db';
 import {
+  planOptionsOf,
   planPriority,
   readStoredPlan,
   storedPlanOf,
   type EventPlan,
   type PlannableEvent,
+  type PlanningConfig,
   type PlanOptions,
 } from '@hookfleet/planning';
 import { readSourceSetting } from '@hookfleet/sources';
@@ -36,7 +38,7 @@ export interface DispatchEvent {
 export interface DispatchDeps {
   prisma: PrismaClient;
   queues: EventQueues;
-  config: Pick<QueueConfig, 'TASK_RETRY_POLICIES' | 'BOT_MENTION'>;
+  config: Pick<QueueConfig, 'TASK_RETRY_POLICIES'> & PlanningConfig;
 }
 
 /** The overrides for an event's job: its first task type's, then its source's. */
@@ -80,10 +82,7 @@ export async function planStoredEvent(
     ? await deps.prisma.source.findUnique({ where: { id: event.sourceId }, select: { settings: true } })
     : null;
   // The built-in GitHub source has no row, and so no rules.
-  const planOptions: PlanOptions = {
-    botMention: deps.config.BOT_MENTION,
-    routes: source ? readSourceSetting(source.settings, 'routes') : undefined,
-  };
+  const planOptions = planOptionsOf(deps.config, source ? readSourceSetting(source.settings, 'routes') : undefined);
   const plan = storedPlanOf(event, planOptions);
   return { plan, planOptions, sourceRetry: source ? readSourceSetting(source.settings, 'retry') : undefined };
 }

@@ -1,6 +1,8 @@
 export {
+  planOptionsOf,
   recordOnly,
   type EventPlan,
+  type PlanningConfig,
   type PlanOptions,
   type InstallationChange,
   type PlannableEvent,
@@ -16,3 +18,4 @@ export {
   routingRulesSchema,
   type RoutingRule,
 } from './routing-rules.js';
+export { replyTargetOf, type ReplyTarget } from './reply-target.js';

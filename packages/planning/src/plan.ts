@@ -1,5 +1,5 @@
 // What a planner makes of a stored event (see planners.ts for the catalogue).
-import type { QueueName, TaskType } from '@hookfleet/queue';
+import type { QueueConfig, QueueName, TaskType } from '@hookfleet/queue';
 import type { RoutingRule } from './routing-rules.js';
 import type { WorkflowKind, WorkflowSignal } from './workflow-states.js';
 
@@ -47,6 +47,29 @@ export interface PlanOptions {
   botMention: string;
   /** The event's source's routing rules (settings.routes); none: the built-in planners alone. */
   routes?: readonly RoutingRule[];
+  /** The bot's Slack user: a message naming it asks the bot for something. Unset: Slack messages are recorded only. */
+  slackBotUserId?: string | null;
+  /** The bot's slash command, e.g. "/hookfleet". Unset: slash commands are recorded only. */
+  slackCommand?: string | null;
+  /** The bot's Linear user: an issue assigned to it asks the bot for something. Unset: issues are recorded only. */
+  linearBotUserId?: string | null;
+}
+
+/** The settings planning reads, in every app that plans (ingress, worker, admin, reconciler). */
+export type PlanningConfig = Pick<
+  QueueConfig,
+  'BOT_MENTION' | 'SLACK_BOT_USER_ID' | 'SLACK_COMMAND' | 'LINEAR_BOT_USER_ID'
+>;
+
+/** The options every planning app passes: its config, and the event's source's routing rules (none for the built-in source). */
+export function planOptionsOf(config: PlanningConfig, routes?: readonly RoutingRule[]): PlanOptions {
+  return {
+    routes,
+    botMention: config.BOT_MENTION,
+    slackBotUserId: config.SLACK_BOT_USER_ID ?? null,
+    slackCommand: config.SLACK_COMMAND ?? null,
+    linearBotUserId: config.LINEAR_BOT_USER_ID ?? null,
+  };
 }
 
 export interface PlannableEvent {

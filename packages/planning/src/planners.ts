@@ -6,11 +6,15 @@ import { recordOnly, type EventPlan, type EventPlanner, type PlanOptions, type P
 import { GITHUB_PLANNERS } from './github-planners.js';
 import { GITLAB_PLANNERS } from './gitlab-planners.js';
 import { matchingRule, planByRule } from './routing-rules.js';
+import { LINEAR_PLANNERS } from './linear-planners.js';
+import { SLACK_PLANNERS } from './slack-planners.js';
 
 /** "<provider>:<event>" -> planner. Every event kind with work to do is registered here. */
 export const PLANNERS: ReadonlyMap<string, EventPlanner> = new Map([
   ...Object.entries(GITHUB_PLANNERS).map(([event, planner]) => [`github:${event}`, planner] as const),
   ...Object.entries(GITLAB_PLANNERS).map(([event, planner]) => [`gitlab:${event}`, planner] as const),
+  ...Object.entries(SLACK_PLANNERS).map(([event, planner]) => [`slack:${event}`, planner] as const),
+  ...Object.entries(LINEAR_PLANNERS).map(([event, planner]) => [`linear:${event}`, planner] as const),
 ]);
 
 /**

@@ -22,7 +22,17 @@ export const WORKFLOW_SIGNALS = [
 ] as const;
 export type WorkflowSignal = (typeof WORKFLOW_SIGNALS)[number];
 
-export const WORKFLOW_KINDS = ['pull_request', 'branch', 'commit'] as const satisfies readonly WorkflowKind[];
+/**
+ * slack_thread and linear_issue workflows hold a person's requests to the bot in order (one at a time per
+ * thread or issue); no signal moves them, so they stay `active`.
+ */
+export const WORKFLOW_KINDS = [
+  'pull_request',
+  'branch',
+  'commit',
+  'slack_thread',
+  'linear_issue',
+] as const satisfies readonly WorkflowKind[];
 
 /** The states of a pull request that is still open. */
 const OPEN_PULL_REQUEST: readonly WorkflowState[] = [

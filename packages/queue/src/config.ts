@@ -22,6 +22,20 @@ export const queueConfigSchema = baseConfigSchema.extend({
   TASK_RETRY_POLICIES: taskRetryPolicies.default({}),
   /** A comment containing this asks the bot for something (a codegen_trigger task). */
   BOT_MENTION: z.string().min(2).default('@hookfleet'),
+  /**
+   * Who the bot is in Slack and Linear: a Slack message naming this user (an app mention), a slash command
+   * that is this command, a Linear issue assigned to this user asks the bot for something. Unset: those
+   * events are stored and recorded only. Planned where events are received, so every app that plans reads them.
+   */
+  SLACK_BOT_USER_ID: z
+    .string()
+    .regex(/^[UW][A-Z0-9]+$/, 'a Slack user id such as U0LAN0Z89')
+    .optional(),
+  SLACK_COMMAND: z
+    .string()
+    .regex(/^\/[^\s]+$/, 'a slash command such as /hookfleet')
+    .optional(),
+  LINEAR_BOT_USER_ID: z.string().min(1).optional(),
   /** /health shows `degraded` while a queue has more jobs waiting than this (0 turns it off). */
   HEALTH_QUEUE_DEPTH_DEGRADED: nonNegativeInt.default(1000),
 });

@@ -3,7 +3,7 @@
 import type { Response } from 'express';
 import { AppError, bindRequestLog } from '@hookfleet/http';
 import { annotateActiveSpan, type Metrics } from '@hookfleet/observability';
-import type { DeliveryIdentity } from '@hookfleet/providers';
+import { SLACK_SLASH_COMMAND, type DeliveryIdentity } from '@hookfleet/providers';
 import type { EventPlan } from '@hookfleet/planning';
 import type { ReceiveResult } from '../receive-delivery.js';
 import { sourceLabel, type RequestSource } from './context.js';
@@ -43,6 +43,12 @@ export function respond(
         queue: plan.queue,
       });
       if (!result.queued) metrics.enqueueDeferred.inc({ provider: providerName });
+      // Slack shows whoever typed a slash command an error unless the answer is a 200, and shows them the
+      // body; an empty 200 shows nothing (the bot answers in the channel when the task ends).
+      if (providerName === 'slack' && identity.eventType === SLACK_SLASH_COMMAND) {
+        res.status(200).end();
+        return;
+      }
       res
         .status(202)
         .json({ status: 'accepted', eventId: result.eventId, deliveryId: identity.deliveryId, queue: plan.queue });

@@ -10,7 +10,7 @@ import { requestSpan } from '@hookfleet/http';
 import { annotateActiveSpan, type Logger, type Metrics } from '@hookfleet/observability';
 import { GITHUB_WEBHOOK_PATHS } from '@hookfleet/config';
 import type { EventQueues } from '@hookfleet/queue';
-import { planEvent } from '@hookfleet/planning';
+import { planEvent, planOptionsOf } from '@hookfleet/planning';
 import type { SourceResolver } from '@hookfleet/sources';
 import type { PayloadValidator } from '@hookfleet/validation';
 import type { Redis } from 'ioredis';
@@ -86,7 +86,7 @@ function acceptDelivery(deps: WebhookRouteDeps): RequestHandler {
     enforceVerdict(metrics, source, identity, verdict);
     const plan = planEvent(
       { provider: source.provider.name, eventType: identity.eventType, action: identity.action, payload },
-      { botMention: config.BOT_MENTION, routes: source.settings.routes },
+      planOptionsOf(config, source.settings.routes),
     );
     const result = await store(req, res, source, delivery, verdict, plan);
     respond(metrics, res, source, identity, plan, result);

@@ -4,6 +4,7 @@ import type { Logger, Metrics } from '@hookfleet/observability';
 import type { EventQueues, QueueConfig, RetryPolicy } from '@hookfleet/queue';
 import type { TransformSandbox } from '@hookfleet/sources';
 import type { Downstreams } from './downstreams.js';
+import type { GithubReporter } from './github-checks.js';
 import type { SideEffectLedger } from './side-effects.js';
 
 export interface ProcessorDeps {
@@ -21,6 +22,8 @@ export interface ProcessorDeps {
   strandedAfterMs: number;
   /** Where transform-mode sources' expressions run, under time, heap and output limits. */
   transforms: TransformSandbox;
+  /** Check runs on pull requests; null without GitHub credentials. */
+  github: GithubReporter | null;
 }
 
 export const EVENT_SELECT = {

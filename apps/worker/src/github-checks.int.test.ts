@@ -169,16 +169,19 @@ describe('with GitHub App credentials', () => {
     expect(health).toMatchObject({ status: 'healthy', details: { auth: 'app_installation', installation: 55 } });
   });
 
-  it('finds the repository’s installation when the event names none', async () => {
+  it('finds the repository’s installation when the event names none, once per repository', async () => {
     const reporter = reporterWith(prisma);
-    const { event, plan, sha } = pullRequestEvent('octo/other-repo');
+    const first = pullRequestEvent('octo/other-repo');
+    const second = pullRequestEvent('octo/other-repo');
     const before = seen.length;
-    await reporter.reportOn(event, plan, logger)!.started();
-    const calls = seen.slice(before);
-    expect(calls.find((call) => call.path === '/repos/octo/other-repo/installation')?.authorization).toMatch(
-      /^bearer /i,
-    );
-    expect(requestsAbout(sha)[0]?.authorization).toBe(`token ghs_installation_${REPOSITORY_INSTALLATION}`);
+    await reporter.reportOn(first.event, first.plan, logger)!.started();
+    await reporter.reportOn(second.event, second.plan, logger)!.started();
+    const lookups = seen.slice(before).filter((call) => call.path === '/repos/octo/other-repo/installation');
+    expect(lookups).toHaveLength(1);
+    expect(lookups[0]!.authorization).toMatch(/^bearer /i);
+    for (const { sha } of [first, second]) {
+      expect(requestsAbout(sha)[0]?.authorization).toBe(`token ghs_installation_${REPOSITORY_INSTALLATION}`);
+    }
   });
 });
 

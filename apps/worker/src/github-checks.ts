@@ -103,8 +103,9 @@ export function createGithubReporter(deps: {
   metrics: Metrics;
   logger: Logger;
 }): GithubReporter | null {
-  const { credentials, prisma, ledger, metrics } = deps;
-  if (!credentials) return null;
+  const { prisma, ledger, metrics } = deps;
+  if (!deps.credentials) return null;
+  const credentials: GithubCredentials = deps.credentials;
 
   const client = (extra: { installationId?: number }, throttleId: string) =>
     createGithubClient({
@@ -122,20 +123,24 @@ export function createGithubReporter(deps: {
   // installation, whose token auth-app renews before it expires.
   const ownClient = client({}, 'token' in credentials ? 'token' : 'app');
   const installationClients = new Map<number, GithubClient>();
+  /** Repository -> its installation, for events that name none (a repository's own webhook). */
+  const repositoryInstallations = new Map<string, number>();
   let lastInstallation: number | undefined;
   const refusedChecks = new Map<string, number>();
 
   async function clientFor(event: EventRecord, commit: Commit): Promise<GithubClient> {
-    if ('token' in credentials!) return ownClient;
-    let installationId = (event.payload as { installation?: { id?: unknown } } | null)?.installation?.id;
-    if (typeof installationId !== 'number') {
+    if ('token' in credentials) return ownClient;
+    const named = (event.payload as { installation?: { id?: unknown } } | null)?.installation?.id;
+    const repository = `${commit.owner}/${commit.repo}`;
+    let id = typeof named === 'number' ? named : repositoryInstallations.get(repository);
+    if (id === undefined) {
       const { data } = await ownClient.request('GET /repos/{owner}/{repo}/installation', {
         owner: commit.owner,
         repo: commit.repo,
       });
-      installationId = (data as { id: number }).id;
+      id = (data as { id: number }).id;
+      repositoryInstallations.set(repository, id);
     }
-    const id = installationId as number;
     lastInstallation = id;
     let installationClient = installationClients.get(id);
     if (!installationClient)

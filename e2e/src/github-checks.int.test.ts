@@ -18,11 +18,15 @@ import {
 } from './harness.js';
 
 const GITHUB_TOKEN = 'ghp_e2e_back_channel';
+/** The worker's DOWNSTREAM_TIMEOUT_MS here: how long it waits for each of GitHub's answers. */
+const GITHUB_DEADLINE_MS = 1000;
 const REPOSITORY = 'octo/checks';
 /** Check runs answer 403 here, as for a token without the checks permission. */
 const NO_CHECKS = 'octo/no-checks';
 /** Every request about this repository answers 502. */
 const DOWN = 'octo/down';
+/** Requests about this repository get no answer within the worker's deadline. */
+const SILENT = 'octo/silent';
 /** GitHub makes the check run and then answers 502: the worker never learns its id. */
 const LOST_ANSWER = 'octo/lost-answer';
 
@@ -74,6 +78,10 @@ async function playGithub(request: RecordedRequest) {
   if (!match) return { status: 404, body: { message: 'Not Found' } };
   const [, repository, rest] = match as unknown as [string, string, string];
   if (repository === DOWN) return { status: 502, body: { message: 'Server Error' } };
+  if (repository === SILENT) {
+    await new Promise((resolve) => setTimeout(resolve, 4 * GITHUB_DEADLINE_MS));
+    return { status: 504, body: { message: 'too late' } };
+  }
   const body = (request.body ?? {}) as Record<string, unknown>;
   if (request.method === 'POST' && rest === 'check-runs') {
     if (repository === NO_CHECKS) return { status: 403, body: { message: 'Resource not accessible by integration' } };
@@ -144,7 +152,12 @@ beforeAll(async () => {
       { ...environment.env, JOB_MAX_RETRIES: '2', JOB_BACKOFF_DELAY_MS: '50' },
       {
         agentApiUrl: agentApi.url,
-        worker: { GITHUB_TOKEN, GITHUB_API_URL: github.url, CIRCUIT_BREAKER_FAILURE_THRESHOLD: '1000' },
+        worker: {
+          GITHUB_TOKEN,
+          GITHUB_API_URL: github.url,
+          DOWNSTREAM_TIMEOUT_MS: String(GITHUB_DEADLINE_MS),
+          CIRCUIT_BREAKER_FAILURE_THRESHOLD: '1000',
+        },
       },
     ),
   );
@@ -168,15 +181,24 @@ function pullRequest(repository: string, number: number) {
   };
 }
 
-async function deliverAndSettle(repository: string, number: number, status: 'processed' | 'dead' = 'processed') {
+async function deliverAndSettle(
+  repository: string,
+  number: number,
+  status: 'processed' | 'dead' = 'processed',
+  timeoutMs = 15_000,
+) {
   const { sha, payload } = pullRequest(repository, number);
   const delivery = await deliver(stack.ingress.url, { event: 'pull_request', payload });
   expect(delivery.status).toBe(202);
   const eventId = delivery.body.eventId as string;
-  const event = await waitFor(async () => {
-    const row = await stack.prisma.webhookEvent.findUnique({ where: { id: eventId } });
-    return row?.status === status ? row : undefined;
-  }, `the event of ${repository}#${number} to be ${status}`);
+  const event = await waitFor(
+    async () => {
+      const row = await stack.prisma.webhookEvent.findUnique({ where: { id: eventId } });
+      return row?.status === status ? row : undefined;
+    },
+    `the event of ${repository}#${number} to be ${status}`,
+    timeoutMs,
+  );
   return { sha, event, delivery, payload };
 }
 
@@ -286,6 +308,18 @@ describe('when GitHub fails', () => {
     const metrics = await (await fetch(`${stack.worker.healthUrl}/metrics`)).text();
     expect(metrics).toMatch(/github_reports_total\{[^}]*outcome="failed"[^}]*\} [1-9]/);
     expect(metrics).toMatch(/github_api_requests_total\{[^}]*endpoint="check_runs"[^}]*status="502"[^}]*\} [1-9]/);
+  });
+});
+
+describe('when GitHub does not answer', () => {
+  it('the task succeeds all the same: each request is abandoned at the deadline and counted as unanswered', async () => {
+    // Each of its GitHub calls waits out the deadline (one retried after a second): give it longer.
+    const { sha } = await deliverAndSettle(SILENT, 32, 'processed', 40_000);
+    const tasks = await stack.prisma.workflowTask.findMany({ where: { commitSha: sha }, select: { status: true } });
+    expect(tasks.length).toBeGreaterThan(0);
+    expect(tasks.every((task) => task.status === 'completed')).toBe(true);
+    const metrics = await (await fetch(`${stack.worker.healthUrl}/metrics`)).text();
+    expect(metrics).toMatch(/github_api_requests_total\{[^}]*endpoint="check_runs"[^}]*status="0"[^}]*\} [1-9]/);
   });
 });
 

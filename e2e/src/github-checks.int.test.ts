@@ -248,6 +248,18 @@ describe('check runs on a pull request’s head commit', () => {
     expect(run!.output?.summary).toContain(event.lastError);
   });
 
+  it('is completed failure, named dead, when the task fails on every attempt', async () => {
+    agentAnswers.set(15, () => 500);
+    const { sha, event } = await deliverAndSettle(REPOSITORY, 15, 'dead');
+    const attempts = agentApi.requests.filter((request) => (request.body as { pr_number: number }).pr_number === 15);
+    const [run, ...others] = runsOn(sha);
+    expect(others).toHaveLength(0);
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(run!.statuses).toEqual(['in_progress', 'completed']);
+    expect(run!.output?.title).toContain(`dead after ${attempts.length} attempts`);
+    expect(run!.output?.summary).toContain(event.lastError);
+  });
+
   it('makes no second check run when the job is retried or the delivery comes again', async () => {
     agentAnswers.set(13, (attempt) => (attempt === 1 ? 500 : 201));
     const { sha, payload, delivery } = await deliverAndSettle(REPOSITORY, 13);

@@ -81,6 +81,8 @@ export interface RunningWorker {
 }
 
 export async function startWorker(config: WorkerConfig, options: { logger?: Logger } = {}): Promise<RunningWorker> {
+  // Half a GitHub App is refused before anything is opened.
+  const githubCredentials = githubCredentialsOf(config);
   const { logger, tracing, metrics, clients } = openAppRuntime('worker', config, {
     logger: options.logger,
     redisRole: 'worker',
@@ -97,7 +99,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
   const transforms = createTransformSandbox(transformLimitsOf(config));
   const ledger = createSideEffectLedger({ prisma, metrics });
   const github = createGithubReporter({
-    credentials: githubCredentialsOf(config),
+    credentials: githubCredentials,
     baseUrl: config.GITHUB_API_URL,
     timeoutMs: config.DOWNSTREAM_TIMEOUT_MS,
     prisma,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { GithubCredentialsError, githubCredentialsConfigShape, githubCredentialsOf } from './config.js';
 
-const parse = (env: Record<string, string>) => z.object(githubCredentialsConfigShape).parse(env);
+const parse = (env: Record<string, string | undefined>) => z.object(githubCredentialsConfigShape).parse(env);
 
 describe('githubCredentialsOf', () => {
   it('is null when nothing is set: GitHub is off', () => {

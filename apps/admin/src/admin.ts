@@ -90,6 +90,7 @@ export async function startAdmin(
     tokens,
     operations,
     githubRecoveryHooks: githubRecovery?.hooks ?? [],
+    ...(githubRecovery ? { githubApi: githubRecovery.health } : {}),
     transforms,
     sessions: createSessionStore({ redis: clients.redis, prefix: config.QUEUE_PREFIX, tokens }),
     limiterRedis,

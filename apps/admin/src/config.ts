@@ -1,6 +1,6 @@
 import { nonNegativeInt, port, positiveInt, trustProxy } from '@hookfleet/config';
 import { queueConfigSchema } from '@hookfleet/queue';
-import { parseHookRef, type HookRef } from '@hookfleet/github';
+import { githubCredentialsConfigShape, parseHookRef, type HookRef } from '@hookfleet/github';
 import { transformConfigShape } from '@hookfleet/sources';
 import { z } from 'zod';
 
@@ -24,13 +24,7 @@ const hookList = z.string().transform((value, ctx): HookRef[] => {
 
 /** GitHub credentials and the hooks whose missed deliveries are recovered (off when no hook is named). */
 export const githubRecoveryConfigShape = {
-  GITHUB_TOKEN: z.string().min(1).optional(),
-  GITHUB_APP_ID: z.string().regex(/^\d+$/, 'the App’s numeric id').optional(),
-  /** PEM; "\n" escapes are read as newlines, so it fits in one env line. */
-  GITHUB_APP_PRIVATE_KEY: z
-    .string()
-    .transform((value) => value.replace(/\\n/g, '\n'))
-    .optional(),
+  ...githubCredentialsConfigShape,
   GITHUB_RECOVERY_HOOKS: hookList.default([]),
   GITHUB_RECOVERY_INTERVAL_MS: positiveInt.default(600_000),
   /** How far back deliveries are checked (GitHub redelivers up to 72 hours). */

@@ -73,6 +73,10 @@ function fakeGithub(request: IncomingMessage): { status: number; body?: unknown;
       headers: second ? ok : { ...ok, link: `<${base}/${HOOK}/deliveries?per_page=100&cursor=page-2>; rel="next"` },
     };
   }
+  if (request.method === 'GET' && url.pathname === '/rate_limit') {
+    const core = { limit: 5000, remaining: 4321, reset: Math.ceil(Date.now() / 1000) + 3600 };
+    return { status: 200, body: { resources: { core }, rate: core }, headers: ok };
+  }
   const redeliver = new RegExp(`^/${HOOK}/deliveries/(\\d+)/attempts$`).exec(url.pathname);
   if (request.method === 'POST' && redeliver) {
     return Number(redeliver[1]) === 105
@@ -199,5 +203,22 @@ describe('missed-delivery recovery', () => {
     const status = await api('GET', '/api/v1/github/recovery');
     // Four runs in all (the scheduled one, three on request): the fourth finds them asked for three times.
     expect(status.body.last_run).toMatchObject({ missing: 4, redelivered: 0, given_up: 4 });
+  });
+});
+
+describe('github_api in the admin’s /health', () => {
+  it('shows the rate limit the recovery token has left, asked without counting against it', async () => {
+    const response = await fetch(`${admin.url}/health`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { components: Record<string, { status: string; details?: unknown }> };
+    expect(body.components.github_api).toMatchObject({
+      status: 'healthy',
+      details: { configured: true, auth: 'token', rate_limit: { limit: 5000, remaining: 4321 } },
+    });
+    const asked = seen.filter((request) => request.url === '/rate_limit');
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((request) => request.authorization === `token ${GITHUB_TOKEN}`)).toBe(true);
+    const metrics = await (await fetch(`${admin.url}/metrics`)).text();
+    expect(metrics).toMatch(/github_api_requests_total\{[^}]*endpoint="rate_limit"[^}]*status="200"/);
   });
 });

@@ -4,7 +4,9 @@
 import type { PrismaClient } from '@hookfleet/db';
 import {
   REDELIVERY_WINDOW_MS,
+  checkGithubApi,
   createGithubClient,
+  type GithubApiHealth,
   recoverMissedDeliveries,
   recoveryEndpointOf,
   type GithubClient,
@@ -15,10 +17,18 @@ import type { Logger, Metrics } from '@hookfleet/observability';
 import type { Redis } from 'ioredis';
 import type { AdminConfig } from './config.js';
 
+/** Inside the health route's own deadline (2 s). */
+const HEALTH_TIMEOUT_MS = 1500;
+
 export function githubRecoveryOf(
   config: AdminConfig,
   deps: { prisma: PrismaClient; redis: Redis; prefix: string; logger: Logger; metrics: Metrics },
-): { intervalMs: number; hooks: HookRef[]; run: () => Promise<RecoveryResult> } | null {
+): {
+  intervalMs: number;
+  hooks: HookRef[];
+  run: () => Promise<RecoveryResult>;
+  health: () => Promise<GithubApiHealth>;
+} | null {
   const hooks = config.GITHUB_RECOVERY_HOOKS;
   if (hooks.length === 0) return null;
   const client = (credentials: Parameters<typeof createGithubClient>[0]['credentials']) =>
@@ -45,9 +55,17 @@ export function githubRecoveryOf(
       return count;
     },
   };
+  // /health asks with the credentials of the first hook: the token's rate limit, or the App itself.
+  const [first] = hooks as [HookRef];
   return {
     intervalMs: config.GITHUB_RECOVERY_INTERVAL_MS,
     hooks,
+    health: () =>
+      checkGithubApi(clientFor(first), {
+        timeoutMs: HEALTH_TIMEOUT_MS,
+        asApp: first === 'app',
+        details: { auth: first === 'app' ? 'app' : 'token' },
+      }),
     run: () =>
       recoverMissedDeliveries(
         { clientFor, prisma: deps.prisma, ledger, logger: deps.logger },

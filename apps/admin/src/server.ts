@@ -40,6 +40,8 @@ export interface AdminDeps {
   operations: Operations;
   /** The hooks missed-delivery recovery watches (empty: off). */
   githubRecoveryHooks: readonly string[];
+  /** The `github_api` health component, when recovery calls GitHub. */
+  githubApi?: HealthCheck;
   transforms: TransformSandbox;
   /** Browser sign-in (sessions.ts); without it the API and Bull Board take bearer tokens only. */
   sessions?: SessionStore;
@@ -55,7 +57,10 @@ export function createAdminServer(deps: AdminDeps): Express {
   app.use(
     healthRoutes({
       ...deps,
-      reports: { queue: queueReport(deps.queues, deps.config.HEALTH_QUEUE_DEPTH_DEGRADED) },
+      reports: {
+        queue: queueReport(deps.queues, deps.config.HEALTH_QUEUE_DEPTH_DEGRADED),
+        ...(deps.githubApi ? { github_api: deps.githubApi } : {}),
+      },
       beforeScrape: () =>
         refreshOperationalGauges(deps.metrics, {
           queues: deps.queues,

@@ -7,6 +7,7 @@ import {
   port,
   positiveInt,
 } from '@hookfleet/config';
+import { githubCredentialsConfigShape } from '@hookfleet/github';
 import { QUEUE_NAMES, type QueueName, queueConfigSchema } from '@hookfleet/queue';
 import { transformConfigShape } from '@hookfleet/sources';
 import { z } from 'zod';
@@ -85,7 +86,12 @@ export const workerConfigSchema = queueConfigSchema.extend({
    */
   SLACK_BOT_TOKEN: z.string().min(1).optional(),
   SLACK_API_URL: z.string().url().default('https://slack.com/api'),
-  /** Timeout of each call to Codegen, MAS, Linear and Slack. */
+  /**
+   * GitHub credentials (an App, or a token): a check run, or a commit status where check runs are not
+   * allowed, on each analysed pull request's head commit. Unset: nothing is sent to GitHub.
+   */
+  ...githubCredentialsConfigShape,
+  /** Timeout of each call to Codegen, MAS, Linear, Slack and GitHub. */
   DOWNSTREAM_TIMEOUT_MS: positiveInt.default(10_000),
   /** Consecutive retryable failures of a downstream that open its circuit. */
   CIRCUIT_BREAKER_FAILURE_THRESHOLD: positiveInt.default(5),

@@ -51,6 +51,7 @@ beforeAll(async () => {
     orderingDelayMs: config.WORKFLOW_ORDERING_DELAY_MS,
     strandedAfterMs: config.WORKFLOW_STRANDED_AFTER_MS,
     transforms,
+    github: null,
   });
 });
 

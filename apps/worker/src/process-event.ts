@@ -97,6 +97,8 @@ export function createEventProcessor(deps: ProcessorDeps) {
       }
 
       const jobId = job.id ?? 'unknown';
+      const githubReport = deps.github?.reportOn(event, plan, jobLogger) ?? null;
+      await githubReport?.started();
       for (const planned of plan.tasks) {
         const failure = await inSpan(
           '@hookfleet/worker',
@@ -111,6 +113,8 @@ export function createEventProcessor(deps: ProcessorDeps) {
         if (!failure) continue;
         const elapsedOut = isPastMaxElapsed(policy, event.receivedAt);
         const dead = failure.permanent || elapsedOut || attempt >= (job.opts.attempts ?? 1);
+        // Reported before the event is marked dead, so that a crash in between reports it on the next run.
+        if (dead) await githubReport?.ended({ ok: false, ...failure, attempt, jobId });
         await asOwner(prisma, owner, async (tx) => {
           await tx.workflowTask.update({
             where: { id: failure.task.id },
@@ -148,6 +152,7 @@ export function createEventProcessor(deps: ProcessorDeps) {
       if (workflow) {
         await notifyWorkflowChange({ ...deps, logger: jobLogger }, pullRequestFacts(event), workflow, plan.signal);
       }
+      await githubReport?.ended({ ok: true });
       await recordEventProcessed(prisma, owner);
       outcome('processed');
       jobLogger.info(plan.tasks.length > 0 ? 'event processed' : 'event recorded, no task', {

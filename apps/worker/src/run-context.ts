@@ -5,6 +5,7 @@ import type { EventQueues, QueueConfig, RetryPolicy } from '@hookfleet/queue';
 import type { TransformSandbox } from '@hookfleet/sources';
 import type { PlanningConfig } from '@hookfleet/planning';
 import type { Downstreams } from './downstreams.js';
+import type { GithubReporter } from './github-checks.js';
 import type { SideEffectLedger } from './side-effects.js';
 
 export interface ProcessorDeps {
@@ -22,6 +23,8 @@ export interface ProcessorDeps {
   strandedAfterMs: number;
   /** Where transform-mode sources' expressions run, under time, heap and output limits. */
   transforms: TransformSandbox;
+  /** Check runs on pull requests; null without GitHub credentials. */
+  github: GithubReporter | null;
 }
 
 export const EVENT_SELECT = {

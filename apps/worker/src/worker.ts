@@ -21,11 +21,13 @@ import {
   type QueueName,
 } from '@hookfleet/queue';
 import { markDeadAfterFailedJob, refreshOperationalGauges } from '@hookfleet/events';
+import { githubCredentialsOf } from '@hookfleet/github';
 import { createSecretBox, createTransformSandbox, transformLimitsOf } from '@hookfleet/sources';
 import { concurrencyOf, type WorkerConfig } from './config.js';
 import { connectDownstreams } from './downstreams.js';
 import { createForwardProcessor } from './forward-event.js';
 import { waitOutDatabaseOutages } from './outages.js';
+import { createGithubReporter, githubApiReport } from './github-checks.js';
 import { createEventProcessor } from './process-event.js';
 import { createSideEffectLedger } from './side-effects.js';
 
@@ -79,6 +81,8 @@ export interface RunningWorker {
 }
 
 export async function startWorker(config: WorkerConfig, options: { logger?: Logger } = {}): Promise<RunningWorker> {
+  // Half a GitHub App is refused before anything is opened.
+  const githubCredentials = githubCredentialsOf(config);
   const { logger, tracing, metrics, clients } = openAppRuntime('worker', config, {
     logger: options.logger,
     redisRole: 'worker',
@@ -93,11 +97,21 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
   const queues = createEventQueues({ connection: producer, prefix: config.QUEUE_PREFIX, retryPolicy, logger });
   const downstreams = connectDownstreams(config, { metrics, logger });
   const transforms = createTransformSandbox(transformLimitsOf(config));
+  const ledger = createSideEffectLedger({ prisma, metrics });
+  const github = createGithubReporter({
+    credentials: githubCredentials,
+    baseUrl: config.GITHUB_API_URL,
+    timeoutMs: config.DOWNSTREAM_TIMEOUT_MS,
+    prisma,
+    ledger,
+    metrics,
+    logger,
+  });
   const processEvent = createEventProcessor({
     prisma,
     queues,
     downstreams,
-    ledger: createSideEffectLedger({ prisma, metrics }),
+    ledger,
     logger,
     metrics,
     retryPolicy,
@@ -105,6 +119,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
     orderingDelayMs: config.WORKFLOW_ORDERING_DELAY_MS,
     strandedAfterMs: config.WORKFLOW_STRANDED_AFTER_MS,
     transforms,
+    github,
   });
   const processForward = createForwardProcessor({
     prisma,
@@ -196,6 +211,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
           const open = Object.values(circuits).some((state) => state === 'open' || state === 'isolated');
           return { status: open ? 'degraded' : 'healthy', details: { circuits } };
         },
+        github_api: githubApiReport(github),
       },
       beforeScrape: () =>
         refreshOperationalGauges(metrics, {

@@ -12,7 +12,8 @@ import { traceFetch, type Logger, type Metrics } from '@hookfleet/observability'
 const GithubOctokit = Octokit.plugin(throttling, retry, paginateRest);
 export type GithubClient = InstanceType<typeof GithubOctokit>;
 
-export type GithubCredentials = { token: string } | { appId: string; privateKey: string };
+/** A token, or a GitHub App: as the App itself (JWT), or as one of its installations when installationId is given. */
+export type GithubCredentials = { token: string } | { appId: string; privateKey: string; installationId?: number };
 
 /** How often a request that hit a rate limit is tried again (after waiting until the reset). */
 const RATE_LIMIT_RETRIES = 2;
@@ -24,6 +25,17 @@ export function createGithubClient(options: {
   logger: Logger;
   /** Names a request, from its path, in the metrics (bounded: the caller's own endpoint names, never a URL). */
   endpointOf?: (route: string) => string;
+  /** Each HTTP exchange is abandoned after this long (unset: no deadline of ours). */
+  timeoutMs?: number;
+  /** Retries of a server error or a dropped connection (octokit's default: 3, after 1, 4 and 9 s). */
+  retries?: number;
+  /** A rate limit that resets further away than this is not waited out: the request fails (unset: any wait). */
+  maxRateLimitWaitSeconds?: number;
+  /**
+   * Which credential's write limiter a request waits in: octokit spaces writes a second apart per id (GitHub
+   * asks for that per user or installation), and clients with the same id share one limiter in the process.
+   */
+  throttleId?: string;
 }): GithubClient {
   const { credentials, metrics, logger } = options;
   const endpoint = (url: string) => options.endpointOf?.(new URL(url).pathname) ?? 'other';
@@ -32,11 +44,18 @@ export function createGithubClient(options: {
   const tracedFetch = traceFetch('github');
   const countingFetch: typeof fetch = async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
+    const deadline = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
+    const signal = deadline && init?.signal ? AbortSignal.any([init.signal, deadline]) : (deadline ?? init?.signal);
     try {
-      const response = await tracedFetch(input, init);
+      const response = await tracedFetch(input, { ...init, ...(signal ? { signal } : {}) });
       metrics.githubApiRequests.inc({ endpoint: endpoint(url), status: String(response.status) });
-      const remaining = Number(response.headers.get('x-ratelimit-remaining') ?? Number.NaN);
+      const header = (name: string) => Number(response.headers.get(name) ?? Number.NaN);
+      const remaining = header('x-ratelimit-remaining');
       if (Number.isFinite(remaining)) metrics.githubApiRateLimitRemaining.set(remaining);
+      const limit = header('x-ratelimit-limit');
+      if (Number.isFinite(limit)) metrics.githubApiRateLimitLimit.set(limit);
+      const reset = header('x-ratelimit-reset');
+      if (Number.isFinite(reset)) metrics.githubApiRateLimitReset.set(reset);
       return response;
     } catch (error) {
       metrics.githubApiRequests.inc({ endpoint: endpoint(url), status: '0' });
@@ -47,8 +66,13 @@ export function createGithubClient(options: {
   const waitOut =
     (limit: string) =>
     (retryAfter: number, request: { method: string; url: string }, _octokit: unknown, retryCount: number) => {
-      logger.warn(`GitHub ${limit} reached`, { route: `${request.method} ${request.url}`, retry_after_s: retryAfter });
-      return retryCount < RATE_LIMIT_RETRIES;
+      const wait = retryAfter <= (options.maxRateLimitWaitSeconds ?? Number.POSITIVE_INFINITY);
+      logger.warn(`GitHub ${limit} reached`, {
+        route: `${request.method} ${request.url}`,
+        retry_after_s: retryAfter,
+        waiting: wait && retryCount < RATE_LIMIT_RETRIES,
+      });
+      return wait && retryCount < RATE_LIMIT_RETRIES;
     };
   const client = new GithubOctokit({
     request: { fetch: countingFetch },
@@ -56,8 +80,13 @@ export function createGithubClient(options: {
     userAgent: 'hookfleet',
     ...('token' in credentials
       ? { auth: credentials.token }
-      : { authStrategy: createAppAuth, auth: { appId: credentials.appId, privateKey: credentials.privateKey } }),
-    throttle: { onRateLimit: waitOut('rate limit'), onSecondaryRateLimit: waitOut('secondary rate limit') },
+      : { authStrategy: createAppAuth, auth: { ...credentials } }),
+    throttle: {
+      onRateLimit: waitOut('rate limit'),
+      onSecondaryRateLimit: waitOut('secondary rate limit'),
+      ...(options.throttleId ? { id: options.throttleId } : {}),
+    },
+    ...(options.retries === undefined ? {} : { retry: { retries: options.retries } }),
     // The client logs through ours, at warn and above only.
     log: {
       debug: () => {},

@@ -27,6 +27,7 @@ const deliveriesPath = (hook: HookRef) => (hook === 'app' ? '/app/hook/deliverie
 export function recoveryEndpointOf(path: string): string {
   if (path.endsWith('/attempts')) return 'redeliver';
   if (path.endsWith('/deliveries')) return 'list_deliveries';
+  if (path === '/rate_limit') return 'rate_limit';
   return 'other';
 }
 

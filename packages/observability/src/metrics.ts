@@ -193,6 +193,22 @@ export function createMetrics(service: string) {
       help: 'GitHub’s x-ratelimit-remaining on the last answer',
       registers,
     }),
+    githubApiRateLimitLimit: new Gauge({
+      name: 'github_api_rate_limit_limit',
+      help: 'GitHub’s x-ratelimit-limit on the last answer: the requests allowed in the current window',
+      registers,
+    }),
+    githubApiRateLimitReset: new Gauge({
+      name: 'github_api_rate_limit_reset_timestamp_seconds',
+      help: 'GitHub’s x-ratelimit-reset on the last answer: when the current rate-limit window ends (Unix seconds)',
+      registers,
+    }),
+    githubReports: new Counter({
+      name: 'github_reports_total',
+      help: 'Reports on a pull request’s head commit, by phase (started, ended), via (check_run, commit_status) and outcome (sent, failed); a failed one is logged and does not fail its task',
+      labelNames: ['phase', 'via', 'outcome'] as const,
+      registers,
+    }),
     githubRecovery: new Counter({
       name: 'github_recovery_deliveries_total',
       help: 'Missed-delivery recovery outcomes: missing (failed at GitHub, not stored), redelivered, expired, given_up',
@@ -245,8 +261,10 @@ export function createMetrics(service: string) {
     }),
   };
   // prom-client starts an unlabelled gauge at 0; a rate limit read as 0 before GitHub ever answered would
-  // look exhausted (and page), so this one has no sample until the first answer sets it.
+  // look exhausted (and page), so these have no sample until the first answer sets them.
   metrics.githubApiRateLimitRemaining.remove();
+  metrics.githubApiRateLimitLimit.remove();
+  metrics.githubApiRateLimitReset.remove();
   return metrics;
 }
 

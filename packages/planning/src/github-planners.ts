@@ -27,6 +27,13 @@ import type { WorkflowSignal } from './workflow-states.js';
 const FAILING_CHECK_CONCLUSIONS = new Set(['failure', 'timed_out', 'cancelled', 'action_required']);
 const PASSING_CHECK_CONCLUSIONS = new Set(['success', 'neutral', 'skipped']);
 
+/**
+ * The external_id prefix of the check runs Hookfleet reports on pull requests itself. Their events are
+ * recorded on the workflow and plan no task: Hookfleet's own failed check must not start a check-failure
+ * analysis of itself.
+ */
+export const OWN_CHECK_RUN_ID_PREFIX = 'hookfleet:';
+
 const PULL_REQUEST_SIGNALS: Record<string, WorkflowSignal> = {
   opened: 'opened',
   reopened: 'reopened',
@@ -160,6 +167,7 @@ const checkRun: EventPlanner = ({ action, payload }) => {
     run.check_suite?.head_branch ?? null,
     run.pull_requests,
   );
+  if (run.external_id?.startsWith(OWN_CHECK_RUN_ID_PREFIX)) return plan('workflow', { workflow });
   const signal = checkSignal(action, run.conclusion);
   if (signal !== 'checks_failed') return plan('workflow', { workflow, signal });
   const input = { name: run.name, conclusion: run.conclusion, details_url: run.details_url ?? null };

@@ -19,3 +19,4 @@ export {
   type RoutingRule,
 } from './routing-rules.js';
 export { replyTargetOf, type ReplyTarget } from './reply-target.js';
+export { OWN_CHECK_RUN_ID_PREFIX } from './github-planners.js';

@@ -124,6 +124,22 @@ describe('the GitHub catalogue', () => {
     [
       'check_run',
       'completed',
+      {
+        check_run: {
+          head_sha: 'abc123',
+          conclusion: 'failure',
+          external_id: 'hookfleet:3f1c2a9e-0000-4000-8000-000000000001:g1',
+          pull_requests: [{ number: 42 }],
+        },
+      },
+      'workflow',
+      [],
+      'github:octo/repo#42',
+      null,
+    ],
+    [
+      'check_run',
+      'completed',
       { check_run: { head_sha: 'abc123', conclusion: 'success', pull_requests: [{ number: 42 }] } },
       'workflow',
       [],

@@ -117,6 +117,7 @@ function processor(options: { slackBotToken: string | null }) {
     orderingDelayMs: config.WORKFLOW_ORDERING_DELAY_MS,
     strandedAfterMs: config.WORKFLOW_STRANDED_AFTER_MS,
     transforms,
+    github: null,
   });
 }
 

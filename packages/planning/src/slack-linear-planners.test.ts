@@ -20,7 +20,10 @@ const configured: PlanOptions = {
 const unconfigured: PlanOptions = { botMention: '@hookfleet' };
 
 const slashCommand = Object.fromEntries(new URLSearchParams(SLACK_SLASH_COMMAND_EXAMPLE));
-const mention = (event: Partial<(typeof SLACK_APP_MENTION_EXAMPLE)['event']> & { thread_ts?: string }) => ({
+/** The example's event with some fields changed (widened from the example's literal types). */
+const mention = (
+  event: { [K in keyof (typeof SLACK_APP_MENTION_EXAMPLE)['event']]?: string } & { thread_ts?: string },
+) => ({
   ...SLACK_APP_MENTION_EXAMPLE,
   event: { ...SLACK_APP_MENTION_EXAMPLE.event, ...event },
 });

@@ -174,7 +174,7 @@ describe('configuration', () => {
 });
 
 describe('a Redis outage', () => {
-  it('lets requests through unlimited while Redis is away, and counts again once it is back', async () => {
+  it('lets requests through unlimited while Redis is away or silent, and counts again once it is back', async () => {
     const redisPort = Number(new URL(environment.env.REDIS_URL).port || 6379);
     const proxy = await startTcpProxy({ port: redisPort });
     const through = new URL(environment.env.REDIS_URL);
@@ -196,6 +196,24 @@ describe('a Redis outage', () => {
         const during = await get(admin, '/api/v1/events', bearer(token));
         expect(during.status).toBe(200);
         expect(during.headers.get('ratelimit')).toBeNull();
+      }
+
+      // A Redis that keeps the connection open and answers nothing: the count times out, the request passes.
+      await proxy.restore();
+      await expect
+        .poll(async () => (await get(admin, '/api/v1/events', bearer(token))).headers.get('ratelimit'), {
+          timeout: 20_000,
+          interval: 200,
+        })
+        .toMatch(/"api-minute"; r=\d+;/);
+      proxy.stall();
+      for (let i = 0; i < 5; i++) {
+        const silent = await fetch(`${admin.url}/api/v1/events`, {
+          headers: bearer(token),
+          signal: AbortSignal.timeout(15_000),
+        });
+        expect(silent.status).toBe(200);
+        expect(silent.headers.get('ratelimit')).toBeNull();
       }
 
       await proxy.restore();

@@ -70,9 +70,12 @@ export function createAdminServer(deps: AdminDeps): Express {
     }),
   );
   // Before the rate limit: its 429s carry CORS headers a page can read, and preflights are not counted.
-  const cors = apiCors(deps.config.ADMIN_CORS_ORIGINS);
-  if (cors) app.use(API_PATH_PREFIX, cors);
   const routes = adminRoutes(deps);
+  const cors = apiCors(
+    deps.config.ADMIN_CORS_ORIGINS,
+    routes.map((route) => route.method),
+  );
+  if (cors) app.use(API_PATH_PREFIX, cors);
   const signed = (route: AdminRoute) => route.role === 'signature';
   // Signed routes check their caller themselves, before any token is asked for. They are callbacks carrying
   // finished work (a MAS review's result), not operators' calls: a 429 would leave that result to the

@@ -158,6 +158,9 @@ describe('planEvent with routing rules', () => {
     expect(refusal([{ event: 'a', queue: 'default', input: { provider: 'x' } }])).toEqual([
       { path: '0.input.provider', message: 'is set by the planner' },
     ]);
+    expect(refusal([{ event: 'a', queue: 'default', input: { reply_to: { pointer: '/channel' } } }])).toEqual([
+      { path: '0.input.reply_to', message: 'is set by the planner' },
+    ]);
     expect(refusal([{ event: 'a', queue: 'default', input: { 'User Request': 'x' } }])).toEqual([
       expect.objectContaining({ path: '0.input.User Request' }),
     ]);

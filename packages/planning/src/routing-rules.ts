@@ -1,10 +1,11 @@
 // Routing rules: a source's own answer to "what does this event become", set by an operator without code.
 // An ordered list; the first rule that matches an event names its queue and its tasks. Rules are checked
 // against the queue catalogue when saved, so a stored rule always names queues and task types that exist.
-import * as JsonPointer from '@hyperjump/json-pointer';
 import { z } from 'zod';
+import { parseJsonPointer, valueAtPointer } from '@hookfleet/providers';
 import { QUEUE_NAMES, TASK_TYPES, TASK_TYPE_NAMES } from '@hookfleet/queue';
 import type { EventPlan, PlannableEvent, PlannedTask } from './plan.js';
+import { REPLY_TO } from './reply-target.js';
 
 /** Rules per source: enough for a sender's event kinds, small enough to walk on every delivery. */
 export const MAX_ROUTING_RULES = 50;
@@ -14,12 +15,9 @@ export const ANY_EVENT = '*';
 /** Whether a string is a JSON Pointer (RFC 6901): "" or "/"-led segments with "~" only as "~0" or "~1". */
 function jsonPointerError(pointer: string): string | null {
   if (pointer === '') return 'must point into the payload ("/a/b"), not be the whole document';
-  try {
-    for (const _segment of JsonPointer.pointerSegments(pointer));
-    return null;
-  } catch {
-    return 'must be a JSON Pointer (RFC 6901): "/"-separated segments, "~" written as "~0" and "/" as "~1"';
-  }
+  return parseJsonPointer(pointer) === null
+    ? 'must be a JSON Pointer (RFC 6901): "/"-separated segments, "~" written as "~0" and "/" as "~1"'
+    : null;
 }
 
 const name = z.string().min(1).max(200);
@@ -38,8 +36,18 @@ function inputKeyError(key: string): string | null {
   return RESERVED_INPUT_KEYS.has(key) ? 'is set by the planner' : null;
 }
 
-/** Input keys every rule-made task carries already. */
-const RESERVED_INPUT_KEYS: ReadonlySet<string> = new Set(['provider', 'event_type', 'action', 'routing_rule']);
+/**
+ * Input keys a rule may not set: those every rule-made task carries already, and where the bot answers
+ * (reply_to): taken from a payload, it would let a sender pick the Slack channel or Linear issue the bot
+ * posts in.
+ */
+const RESERVED_INPUT_KEYS: ReadonlySet<string> = new Set([
+  'provider',
+  'event_type',
+  'action',
+  'routing_rule',
+  REPLY_TO,
+]);
 
 export const routingRuleSchema = z
   .object({
@@ -111,12 +119,9 @@ export function ruleMatches(rule: RoutingRule, event: PlannableEvent): boolean {
 
 /** The value at a pointer; undefined when the payload has none there (a missing key, a walk through a scalar). */
 function valueAt(payload: unknown, pointer: string): unknown {
-  try {
-    // Own properties only: "/__proto__" or "/constructor" find nothing.
-    return JsonPointer.get(pointer, payload as JsonPointer.Json);
-  } catch {
-    return undefined;
-  }
+  // Own properties only: "/__proto__" or "/constructor" find nothing.
+  const tokens = parseJsonPointer(pointer);
+  return tokens === null ? undefined : valueAtPointer(payload, tokens);
 }
 
 /** The first rule that applies to the event, with its place in the list; null when none does. */

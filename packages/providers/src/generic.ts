@@ -88,8 +88,8 @@ export function placeholdersOf(template: string): Set<string> {
 const UNIX_SECONDS = /^\d{1,12}$/;
 const HEX = /^(?:[0-9a-f]{2})+$/i;
 
-/** The HMAC key a secret stands for; throws (a configuration error, answered 500) when it cannot be decoded. */
-function hmacKey(secret: string, encoding: GenericHmacAuth['secretEncoding'], index: number): Buffer {
+/** The HMAC key a secret stands for; null when it is not in the source's encoding. */
+function hmacKey(secret: string, encoding: GenericHmacAuth['secretEncoding']): Buffer | null {
   switch (encoding) {
     case 'text':
       return Buffer.from(secret, 'utf8');
@@ -103,8 +103,7 @@ function hmacKey(secret: string, encoding: GenericHmacAuth['secretEncoding'], in
       break;
     }
   }
-  // Never echo the secret.
-  throw new Error(`secret #${index} of this source is not ${encoding}-encoded`);
+  return null;
 }
 
 /** Form fields sorted by name (then value), each as name + value: Twilio's signed parameter string. */
@@ -220,15 +219,24 @@ function verifyHmac(auth: GenericHmacAuth, delivery: RawDelivery, secrets: reado
   const candidates = offered.signatures
     .map((signature) => offeredBytes(signature, auth.encoding))
     .filter((bytes): bytes is Buffer => bytes !== null);
+  let undecodable = 0;
   for (const [index, secret] of secrets.entries()) {
     if (secret === '') continue;
-    const digest = createHmac(auth.algorithm, hmacKey(secret, auth.secretEncoding, index))
-      .update(content)
-      .digest();
+    const key = hmacKey(secret, auth.secretEncoding);
+    // A secret saved under other settings: the others are still tried (saving checks this; a race can slip by).
+    if (key === null) {
+      undecodable += 1;
+      continue;
+    }
+    const digest = createHmac(auth.algorithm, key).update(content).digest();
     const expected = digestBytes(digest, auth.encoding);
     if (candidates.some((bytes) => bytes.length === expected.length && timingSafeEqual(bytes, expected))) {
       return { ok: true, secretIndex: index };
     }
+  }
+  // No secret could be tried: the source's configuration is broken, not the request (answered 500).
+  if (undecodable > 0 && undecodable === secrets.filter((secret) => secret !== '').length) {
+    throw new Error(`no secret of this source is ${auth.secretEncoding}-encoded`);
   }
   return reject('invalid_signature', `${auth.header} does not match the request`);
 }
@@ -272,7 +280,26 @@ function verifyBasic(auth: GenericBasicAuth, delivery: RawDelivery, secrets: rea
   return index === -1 ? reject('invalid_signature', 'authorization does not match') : { ok: true, secretIndex: index };
 }
 
-/** A header value or payload value as text: non-empty strings, and finite numbers (ids senders send as numbers). */
+/**
+ * Identity values are stored, indexed and used as metric labels: short printable text only. 256 characters
+ * hold any sender's id format (UUIDs, ULIDs, "evt_..." ids) and stay well inside Postgres's index row size.
+ */
+const MAX_IDENTITY_LENGTH = 256;
+const PRINTABLE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+
+/** A located identity value refused when it is too long or not printable ASCII, with the field named. */
+function identityValueError(field: string, value: string): Rejection | null {
+  if (value.length > MAX_IDENTITY_LENGTH) {
+    return reject('invalid_payload', `the ${field} is longer than ${MAX_IDENTITY_LENGTH} characters`);
+  }
+  return PRINTABLE.test(value) ? null : reject('invalid_payload', `the ${field} is not printable ASCII text`);
+}
+
+/**
+ * A header value or payload value as text: non-empty strings, and integers (ids senders send as numbers).
+ * A number beyond 2^53 is refused: JSON parsing has already rounded it, so two deliveries could share an id
+ * and the second be dropped as a duplicate.
+ */
 function locate(delivery: RawDelivery, payload: Record<string, unknown>, locators: readonly FieldLocator[]) {
   for (const locator of locators) {
     if ('value' in locator) return locator.value;
@@ -285,7 +312,10 @@ function locate(delivery: RawDelivery, payload: Record<string, unknown>, locator
     const tokens = parseJsonPointer(locator.pointer);
     const value = tokens === null ? undefined : valueAtPointer(payload, tokens);
     if (typeof value === 'string' && value !== '') return value;
-    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+    if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+    if (typeof value === 'number') {
+      return reject('invalid_payload', `${locator.pointer} is not an integer below 2^53: send it as a string`);
+    }
   }
   return null;
 }
@@ -344,6 +374,11 @@ export function createGenericProvider(config: GenericSourceConfig): Provider {
         return reject('missing_event_type', `no event type at ${describeLocators(identity.eventType)}`);
       const action = identity.action ? locate(delivery, payload, identity.action) : null;
       if (typeof action === 'object' && action !== null) return action;
+      const invalid =
+        identityValueError('delivery id', deliveryId) ??
+        identityValueError('event type', eventType) ??
+        (action === null ? null : identityValueError('action', action));
+      if (invalid) return invalid;
       const found: DeliveryIdentity = { eventType, action, deliveryId, hookId: '', isRetry: false };
       return { ok: true, identity: found };
     },

@@ -237,6 +237,31 @@ describe('identity', () => {
     expect(provider.identify(delivery('{"id":"a"}', {}), { id: 'a' })).toMatchObject({ code: 'missing_event_type' });
   });
 
+  it('refuses an id number JSON has rounded, and ids or types too long or not printable, before anything is stored', () => {
+    const provider = providerFor({
+      auth,
+      identity: { deliveryId: { pointer: '/id' }, eventType: { pointer: '/type' } },
+    });
+    const identify = (text: string) =>
+      provider.identify(delivery(text, {}), JSON.parse(text) as Record<string, unknown>);
+    // 9007199254740993 parses as ...992: two deliveries would share an id and the second be a "duplicate".
+    expect(identify('{"id":9007199254740993,"type":"a"}')).toMatchObject({ code: 'invalid_payload' });
+    expect(identify('{"id":1.5,"type":"a"}')).toMatchObject({ code: 'invalid_payload' });
+    expect(identify('{"id":9007199254740991,"type":"a"}')).toMatchObject({
+      identity: { deliveryId: '9007199254740991' },
+    });
+    expect(identify(JSON.stringify({ id: 'x'.repeat(257), type: 'a' }))).toMatchObject({
+      code: 'invalid_payload',
+      message: 'the delivery id is longer than 256 characters',
+    });
+    expect(identify(JSON.stringify({ id: 'x'.repeat(256), type: 'a' }))).toMatchObject({ ok: true });
+    expect(identify(JSON.stringify({ id: 'a', type: 'line\nbreak' }))).toMatchObject({
+      code: 'invalid_payload',
+      message: 'the event type is not printable ASCII text',
+    });
+    expect(identify(JSON.stringify({ id: 'a', type: 'invoice paid' }))).toMatchObject({ ok: true });
+  });
+
   it('parses form bodies into their fields', () => {
     const provider = providerFor({ auth, identity: { deliveryId: { pointer: '/Sid' }, eventType: { value: 'form' } } });
     const parsed = provider.parse(
@@ -281,7 +306,14 @@ describe('hmac schemes signed here with node:crypto', () => {
     expect(provider.verify(delivery(body, headers, { now: late }), ['00ff10ee'])).toMatchObject({
       code: 'timestamp_out_of_range',
     });
-    // A secret that is not hex is the source's misconfiguration, never echoed.
-    expect(() => provider.verify(delivery(body, headers, { now }), ['not-hex'])).toThrow(/secret #0 .* not hex/);
+    // A secret that is not hex is passed over for the others; with none to try, the source's
+    // misconfiguration is an error (a 500), never echoing the secret.
+    expect(provider.verify(delivery(body, headers, { now }), ['not-hex', '00ff10ee'])).toEqual({
+      ok: true,
+      secretIndex: 1,
+    });
+    expect(() => provider.verify(delivery(body, headers, { now }), ['not-hex'])).toThrow(
+      'no secret of this source is hex-encoded',
+    );
   });
 });

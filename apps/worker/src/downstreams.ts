@@ -19,6 +19,11 @@ export interface Downstreams {
   slack: SlackNotifier | null;
   /** Slack's Web API as the bot (SLACK_BOT_TOKEN): answers in the thread a request came from. */
   slackBot: SlackBotClient | null;
+  /**
+   * A circuit of its own for a downstream called through another client (GitHub's, by the back-channel):
+   * opened after the same run of consecutive failures, and shown in /health with the others.
+   */
+  circuitFor(downstream: string, countsAsFailure: (error: Error) => boolean): DownstreamCircuit;
   /** For /health. */
   circuitStates(): Record<string, CircuitStateName>;
 }
@@ -36,17 +41,22 @@ function guarded<Client extends object>(client: Client, circuit: DownstreamCircu
 
 export function connectDownstreams(config: WorkerConfig, deps: { metrics: Metrics; logger: Logger }): Downstreams {
   const circuits = new Map<string, DownstreamCircuit>();
-  const behindCircuit = <Client extends object>(downstream: string, client: Client): Client => {
+  const circuitFor = (downstream: string, countsAsFailure: (error: Error) => boolean) => {
     const circuit = createDownstreamCircuit({
       downstream,
       failureThreshold: config.CIRCUIT_BREAKER_FAILURE_THRESHOLD,
       halfOpenAfterMs: config.CIRCUIT_BREAKER_HALF_OPEN_AFTER_MS,
-      countsAsFailure: (error) => !isPermanent(error),
+      countsAsFailure,
       ...deps,
     });
     circuits.set(downstream, circuit);
-    return guarded(client, circuit);
+    return circuit;
   };
+  const behindCircuit = <Client extends object>(downstream: string, client: Client): Client =>
+    guarded(
+      client,
+      circuitFor(downstream, (error) => !isPermanent(error)),
+    );
   const timeoutMs = config.DOWNSTREAM_TIMEOUT_MS;
 
   return {
@@ -97,6 +107,7 @@ export function connectDownstreams(config: WorkerConfig, deps: { metrics: Metric
           createSlackBotClient({ apiUrl: config.SLACK_API_URL, token: config.SLACK_BOT_TOKEN, timeoutMs }),
         )
       : null,
+    circuitFor,
     circuitStates: () => Object.fromEntries([...circuits].map(([name, circuit]) => [name, circuit.state()])),
   };
 }

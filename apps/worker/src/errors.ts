@@ -44,3 +44,25 @@ export function describe(error: unknown): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Why a call failed, as told outside the deployment (a Slack thread, a pull request's check run): the
+ * downstream by name and what it did, never the address called (it names the organisation and the path) nor
+ * a network error's internal host and port.
+ */
+export function publicReason(error: unknown, downstream: string): string {
+  switch (failureReason(error)) {
+    case 'circuit_open':
+      return `${downstream} is unavailable for now`;
+    case 'timeout':
+      return `${downstream} did not answer in time`;
+    case 'network':
+      return `${downstream} could not be reached`;
+    case 'rate_limited':
+    case 'http_4xx':
+    case 'http_5xx':
+      return `${downstream} answered ${isAxiosError(error) ? error.response?.status : 'an error'}`;
+    default:
+      return describe(error);
+  }
+}

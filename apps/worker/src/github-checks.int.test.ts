@@ -12,12 +12,15 @@ import type { TestEnvironment } from '@hookfleet/devkit';
 import { testEnvironment } from '@hookfleet/devkit/vitest';
 import { createLogger, createMetrics } from '@hookfleet/observability';
 import { planEvent } from '@hookfleet/planning';
+import { createDownstreamCircuit } from './downstream-circuit.js';
 import { createGithubReporter, type GithubReporter } from './github-checks.js';
 import type { EventRecord } from './run-context.js';
 import { createSideEffectLedger } from './side-effects.js';
 
 const APP_ID = '4711';
 const REPOSITORY_INSTALLATION = 77;
+/** A repository GitHub answers 502 for. */
+const DOWN_REPOSITORY = 'octo/down';
 
 interface Seen {
   method: string;
@@ -66,6 +69,7 @@ function answer(request: Seen): { status: number; body: unknown } {
     const core = { limit: 5000, remaining: 4999, reset: Math.ceil(Date.now() / 1000) + 3600 };
     return { status: 200, body: { resources: { core }, rate: core } };
   }
+  if (request.path.startsWith(`/repos/${DOWN_REPOSITORY}/`)) return { status: 502, body: { message: 'Bad Gateway' } };
   if (request.method === 'POST' && request.path.endsWith('/check-runs')) {
     return { status: 201, body: { id: seen.length } };
   }
@@ -102,7 +106,8 @@ afterAll(async () => {
   await environment?.cleanup();
 });
 
-function reporterWith(database: PrismaClient): GithubReporter {
+/** `failureThreshold`: consecutive GitHub failures that open the reporter's circuit. */
+function reporterWith(database: PrismaClient, failureThreshold = 1000): GithubReporter {
   const metrics = createMetrics('github-checks-test');
   return createGithubReporter({
     credentials,
@@ -112,6 +117,17 @@ function reporterWith(database: PrismaClient): GithubReporter {
     ledger: createSideEffectLedger({ prisma: database, metrics }),
     metrics,
     logger,
+    downstreams: {
+      circuitFor: (downstream, countsAsFailure) =>
+        createDownstreamCircuit({
+          downstream,
+          failureThreshold,
+          halfOpenAfterMs: 60_000,
+          countsAsFailure,
+          metrics,
+          logger,
+        }),
+    },
   })!;
 }
 
@@ -182,6 +198,25 @@ describe('with GitHub App credentials', () => {
     for (const { sha } of [first, second]) {
       expect(requestsAbout(sha)[0]?.authorization).toBe(`token ghs_installation_${REPOSITORY_INSTALLATION}`);
     }
+  });
+});
+
+describe('while GitHub is failing', () => {
+  it('opens the circuit after consecutive failures: later reports are skipped without calling GitHub', async () => {
+    const reporter = reporterWith(prisma, 2);
+    const callsToDown = () => seen.filter((request) => request.path.startsWith(`/repos/${DOWN_REPOSITORY}/`)).length;
+    for (let i = 0; i < 2; i++) {
+      const { event, plan } = pullRequestEvent(DOWN_REPOSITORY, 5);
+      await reporter.reportOn(event, plan, logger)!.started();
+    }
+    const failedCalls = callsToDown();
+    expect(failedCalls).toBeGreaterThanOrEqual(2);
+    // Best effort all the same: the report resolves, and its ledger entry stays open for a later run.
+    const { event, plan } = pullRequestEvent(DOWN_REPOSITORY, 5);
+    await reporter.reportOn(event, plan, logger)!.started();
+    expect(callsToDown()).toBe(failedCalls);
+    const entry = await prisma.sideEffect.findFirst({ where: { eventId: event.id }, select: { status: true } });
+    expect(entry?.status).toBe('failed');
   });
 });
 

@@ -19,6 +19,9 @@ import {
 } from '@hookfleet/github';
 import type { Logger, Metrics } from '@hookfleet/observability';
 import { OWN_CHECK_RUN_ID_PREFIX, type EventPlan } from '@hookfleet/planning';
+import { publicReason } from './errors.js';
+import { TASK_TYPES, type TaskType } from '@hookfleet/queue';
+import type { Downstreams } from './downstreams.js';
 import type { EventRecord } from './run-context.js';
 import type { SideEffectLedger } from './side-effects.js';
 
@@ -49,7 +52,7 @@ export function checksEndpointOf(path: string): string {
 /** How a pull request's tasks ended. */
 export type AnalysisOutcome =
   | { ok: true }
-  | { ok: false; task: { taskType: string }; message: string; permanent: boolean; attempt: number; jobId: string };
+  | { ok: false; task: { taskType: string }; error: unknown; permanent: boolean; attempt: number; jobId: string };
 
 /** One event's report on its pull request's head commit. */
 export interface PullRequestReport {
@@ -102,9 +105,17 @@ export function createGithubReporter(deps: {
   ledger: SideEffectLedger;
   metrics: Metrics;
   logger: Logger;
+  downstreams: Pick<Downstreams, 'circuitFor'>;
 }): GithubReporter | null {
   const { prisma, ledger, metrics } = deps;
   if (!deps.credentials) return null;
+  // While GitHub is down or silent, reports are skipped at once (logged, counted, retried by the next run)
+  // instead of holding each pull request's job for the client's deadline and retry. Only an outage counts:
+  // no answer, or a 5xx; a refusal (4xx) is about the request.
+  const circuit = deps.downstreams.circuitFor('github', (error) => {
+    const status = (error as { status?: unknown }).status;
+    return typeof status !== 'number' || status >= 500;
+  });
   const credentials: GithubCredentials = deps.credentials;
 
   const client = (extra: { installationId?: number }, throttleId: string) =>
@@ -261,7 +272,7 @@ export function createGithubReporter(deps: {
   /** GitHub's errors inside a ledger call, marked as GitHub's. */
   const asGithubFailure = async <T>(call: () => Promise<T>): Promise<T> => {
     try {
-      return await call();
+      return await circuit.run(call);
     } catch (error) {
       throw new GithubReportError(describeGithubError(error, deps.timeoutMs));
     }
@@ -330,6 +341,13 @@ export function createGithubReporter(deps: {
                 const target = started?.status === 'succeeded' ? (started.result as ReportTarget | null) : null;
                 return asGithubFailure(async () => {
                   const conclusion = outcome.ok ? 'success' : 'failure';
+                  // Shown on the pull request, to anyone who can read the repository.
+                  const reason = outcome.ok
+                    ? ''
+                    : publicReason(
+                        outcome.error,
+                        TASK_TYPES[outcome.task.taskType as TaskType]?.downstream ?? 'the agent',
+                      );
                   const title = outcome.ok
                     ? 'Analysis done'
                     : outcome.permanent
@@ -337,14 +355,14 @@ export function createGithubReporter(deps: {
                       : `${outcome.task.taskType} is dead after ${outcome.attempt} attempts`;
                   const summary = outcome.ok
                     ? `${taskList}: done (a review is posted when it is ready).`
-                    : `${outcome.task.taskType} ended with: ${outcome.message}`;
+                    : `${outcome.task.taskType} ended with: ${reason}`;
                   const github = await clientFor(event, commit);
                   const status = () =>
                     writeStatus(
                       github,
                       commit,
                       outcome.ok ? 'success' : outcome.permanent ? 'failure' : 'error',
-                      `${title}${outcome.ok ? '' : `: ${outcome.message}`}`,
+                      `${title}${outcome.ok ? '' : `: ${reason}`}`,
                     );
                   if (target?.via === 'commit_status') {
                     await status();

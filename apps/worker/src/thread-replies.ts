@@ -4,10 +4,9 @@
 // most once per task and outcome (the side-effect ledger; Slack and Linear do not drop repeats), and is best
 // effort: a failed answer is logged and recorded, and does not fail the task it reports on. A task that
 // fails and will be tried again has not ended, so it is not answered.
-import { isAxiosError } from 'axios';
 import { replyTargetOf, type ReplyTarget } from '@hookfleet/planning';
 import { TASK_TYPES, type TaskType } from '@hookfleet/queue';
-import { describe } from './errors.js';
+import { publicReason } from './errors.js';
 import { bestEffort, slackEscape, type NotificationDeps } from './notifications.js';
 
 export interface EndedTask {
@@ -21,18 +20,10 @@ export interface EndedTask {
 
 export type TaskEnd = { status: 'completed' } | { status: 'dead'; jobId: string; error: unknown };
 
-/**
- * Why a task died, as the requester is told it: a downstream that answered with an error is named by service
- * and status, not by the address the worker called (which names the organisation and the path).
- */
-function reasonOf(error: unknown, downstream: string): string {
-  return isAxiosError(error) && error.response ? `${downstream} answered ${error.response.status}` : describe(error);
-}
-
 /** What the answer says, in plain words; the caller escapes it for where it goes. */
 function answerText(task: EndedTask, end: TaskEnd): string {
   const downstream = TASK_TYPES[task.taskType as TaskType]?.downstream ?? 'the agent';
-  if (end.status === 'dead') return `Sorry, I could not do this: ${reasonOf(end.error, downstream)}`;
+  if (end.status === 'dead') return `Sorry, I could not do this: ${publicReason(end.error, downstream)}`;
   if (task.externalTaskUrl) return `On it: ${downstream} has started on this, follow it at ${task.externalTaskUrl}`;
   if (task.externalTaskId) return `On it: ${downstream} has started on this (run ${task.externalTaskId}).`;
   return `Noted, but no ${downstream} is configured here to carry it out.`;

@@ -106,6 +106,7 @@ export async function startWorker(config: WorkerConfig, options: { logger?: Logg
     ledger,
     metrics,
     logger,
+    downstreams,
   });
   const processEvent = createEventProcessor({
     prisma,

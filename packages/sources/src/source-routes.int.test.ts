@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createSecretBox } from './secret-box.js';
 import { editSourceRoutes, readSourceRoutes } from './source-routes.js';
-import { createSource } from './sources.js';
+import { createSource, updateSource } from './sources.js';
 
 let environment: TestEnvironment;
 let prisma: PrismaClient;
@@ -41,6 +41,16 @@ describe('editing a source’s routing rules', () => {
     const routes = await readSourceRoutes({ prisma }, source.id);
     expect(routes.map((rule) => rule.event).sort()).toEqual(events);
     expect(await storedSettings(source.id)).toMatchObject({ rateLimitPerMinute: 60, retry: { maxRetries: 2 } });
+  });
+
+  it('are kept by a settings write that leaves them out, and replaced by one that names them', async () => {
+    const deps = { prisma, box };
+    const rule = { event: 'invoice.paid', queue: 'default' };
+    const { source } = await createSource(deps, { provider: 'standard', name: 'kept', settings: { routes: [rule] } });
+    await updateSource(deps, source.id, { settings: { rateLimitPerMinute: 30 } });
+    expect(await storedSettings(source.id)).toMatchObject({ rateLimitPerMinute: 30, routes: [rule] });
+    await updateSource(deps, source.id, { settings: { routes: [] } });
+    expect(await readSourceRoutes({ prisma }, source.id)).toEqual([]);
   });
 
   it('writes nothing when the result is refused, naming the field under routes', async () => {

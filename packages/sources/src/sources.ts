@@ -252,7 +252,11 @@ export async function updateSource(
     const [found] = await tx.$queryRaw<{ settings: Prisma.JsonValue }[]>`
       SELECT settings FROM sources WHERE id = ${id}::uuid FOR UPDATE`;
     if (!found) throw new SourceError('source_not_found', `no source ${id}`);
-    const written = settings === undefined ? undefined : settingsToStore(deps.box, settings, found.settings);
+    // The routing rules have routes of their own (editSourceRoutes); a settings write that leaves them out
+    // keeps them, so that it cannot undo a rule added since its writer read the settings.
+    const keepRoutes = settings !== undefined && !Object.hasOwn(patch.settings as object, 'routes');
+    const next = keepRoutes ? { ...settings!, routes: readSourceSetting(found.settings, 'routes') } : settings;
+    const written = next === undefined ? undefined : settingsToStore(deps.box, next, found.settings);
     const row = await tx.source.update({
       where: { id },
       data: { name: patch.name, enabled: patch.enabled, settings: written?.settings },

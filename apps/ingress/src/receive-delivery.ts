@@ -1,5 +1,5 @@
 // The ingress use case: store a verified delivery once, queue it, and tell the caller what happened.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { activeContext, activeTraceIds } from '@hookfleet/observability';
 import type { NormalizedEvent } from '@hookfleet/providers';
 import type { ValidationVerdict } from '@hookfleet/validation';
@@ -27,6 +27,8 @@ export interface VerifiedDelivery {
   normalized: NormalizedEvent;
   validation: ValidationVerdict;
   rawBody: Uint8Array;
+  /** What a redelivery repeats, hashed (stored as body_sha256): see Provider.redeliveryDigest. */
+  redeliveryDigest: string;
   plan: EventPlan;
   sourceRetry: RetryOverrides | undefined;
 }
@@ -44,7 +46,7 @@ export type ReceiveDeps = DispatchDeps & {
 };
 
 export async function receiveDelivery(deps: ReceiveDeps, delivery: VerifiedDelivery): Promise<ReceiveResult> {
-  const bodySha256 = createHash('sha256').update(delivery.rawBody).digest('hex');
+  const bodySha256 = delivery.redeliveryDigest;
   // The id is made here so that the job id is known before the INSERT: the row is stored as queued under
   // it, and the job is added right after the commit (no second write to say it was).
   const eventId = randomUUID();

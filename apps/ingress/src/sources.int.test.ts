@@ -137,7 +137,7 @@ describe('each provider through a source', () => {
     expect(stale).toMatchObject({ status: 401, body: { code: 'timestamp_out_of_range' } });
   });
 
-  it('Linear: hex signature, webhookTimestamp within 60 s', async () => {
+  it('Linear: hex signature, webhookTimestamp within 60 s, a retry restamped by Linear is a duplicate', async () => {
     const { source } = await createSource(deps, {
       provider: 'linear',
       name: 'linear',
@@ -158,6 +158,22 @@ describe('each provider through a source', () => {
       'linear-delivery': 'lin-1',
     });
     expect(accepted).toMatchObject({ status: 202 });
+    // Linear's retry: the same delivery id with a webhookTimestamp signed afresh is a duplicate, while a
+    // different change under that id is a conflict.
+    const retried = payload(clock.getTime() + 1000);
+    expect(
+      await post(hookUrl('linear', source.id), retried, {
+        'linear-signature': hmacHex('linear-webhook-secret', retried),
+        'linear-delivery': 'lin-1',
+      }),
+    ).toMatchObject({ status: 200, body: { status: 'duplicate', eventId: accepted.body.eventId } });
+    const changed = fresh.replace('"action":"create"', '"action":"update"');
+    expect(
+      await post(hookUrl('linear', source.id), changed, {
+        'linear-signature': hmacHex('linear-webhook-secret', changed),
+        'linear-delivery': 'lin-1',
+      }),
+    ).toMatchObject({ status: 409, body: { code: 'delivery_conflict' } });
     const old = payload(clock.getTime() - 61_000);
     expect(
       await post(hookUrl('linear', source.id), old, {

@@ -1,4 +1,5 @@
 // Linear deliveries: HMAC-SHA256 of the body, freshness from the signed body's own webhookTimestamp.
+import { createHash } from 'node:crypto';
 import { findHmacSha256Secret } from './hmac.js';
 import { LINEAR_HEADERS, readSingleHeader } from './headers.js';
 import { parseJsonObject } from './json.js';
@@ -78,6 +79,13 @@ export const linearProvider: Provider = {
         isRetry: false,
       },
     };
+  },
+
+  // Linear signs a fresh webhookTimestamp into the body of each retry (it must be within a minute of the
+  // receiver's clock), so a retry's bytes differ: everything but that stamp is what it repeats.
+  redeliveryDigest(_delivery, payload) {
+    const { webhookTimestamp: _stamp, ...repeated } = payload;
+    return createHash('sha256').update(JSON.stringify(repeated)).digest('hex');
   },
 
   normalize(identity, payload) {

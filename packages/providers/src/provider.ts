@@ -1,6 +1,7 @@
 // What every webhook sender looks like to the ingress. A provider is a set of pure functions over the raw
 // request: the ingress runs verify -> parse -> identify -> normalize and stores the result; nothing here
 // touches a database, a queue or the network.
+import { createHash } from 'node:crypto';
 import type { IncomingHeaders } from './headers.js';
 
 /** 'generic' is the one provider configured per source (its settings say how to verify and identify). */
@@ -92,4 +93,19 @@ export interface Provider {
   identify(delivery: RawDelivery, payload: Record<string, unknown>): IdentifyResult;
   normalize(identity: DeliveryIdentity, payload: Record<string, unknown>): NormalizedEvent;
   handshake?(identity: DeliveryIdentity, payload: Record<string, unknown>): Handshake | null;
+  /**
+   * What a redelivery of this delivery repeats, hashed (SHA-256, hex): a delivery id seen again with a
+   * different digest is a conflict, with the same one a duplicate. Absent: the body's own SHA-256, for
+   * senders that resend the same bytes; a sender that restamps its retries leaves the stamp out.
+   */
+  redeliveryDigest?(delivery: RawDelivery, payload: Record<string, unknown>): string;
+}
+
+/** The digest a delivery's redeliveries are compared by (see Provider.redeliveryDigest). */
+export function redeliveryDigestOf(
+  provider: Provider,
+  delivery: RawDelivery,
+  payload: Record<string, unknown>,
+): string {
+  return provider.redeliveryDigest?.(delivery, payload) ?? createHash('sha256').update(delivery.body).digest('hex');
 }

@@ -1,25 +1,15 @@
 // Redis connections as BullMQ's production guide asks: producers fail fast when Redis is away (the
 // request gets an error instead of hanging); workers wait forever (maxRetriesPerRequest: null). The
-// rate limiter's connection waits for one reconnect, then fails, and the limiter lets the request pass; a
-// Redis that stops answering on an open connection fails its command after LIMITER_COMMAND_TIMEOUT_MS
-// rather than holding every request the limiter guards.
+// rate limiter's connection waits for one reconnect, then fails, and the limiter lets the request pass.
 import { Redis, type RedisOptions } from 'ioredis';
 
 export type RedisRole = 'producer' | 'worker' | 'limiter';
-
-/** Far above a counter's usual round trip (well under a millisecond here), far below a caller's patience. */
-const LIMITER_COMMAND_TIMEOUT_MS = 1000;
 
 const ROLE_OPTIONS: Record<RedisRole, RedisOptions> = {
   producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'hookfleet-producer' },
   worker: { maxRetriesPerRequest: null, connectionName: 'hookfleet-worker' },
   // Every delivery asks two or three counters: commands issued in the same tick go out in one write.
-  limiter: {
-    maxRetriesPerRequest: 1,
-    commandTimeout: LIMITER_COMMAND_TIMEOUT_MS,
-    connectionName: 'hookfleet-limiter',
-    enableAutoPipelining: true,
-  },
+  limiter: { maxRetriesPerRequest: 1, connectionName: 'hookfleet-limiter', enableAutoPipelining: true },
 };
 
 export function createRedisConnection(url: string, role: RedisRole): Redis {

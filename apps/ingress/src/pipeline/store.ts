@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { DatabaseTimeoutError, type DatabaseClients, type PrismaClient } from '@hookfleet/db';
 import { requestLoggerOf } from '@hookfleet/http';
 import type { Logger } from '@hookfleet/observability';
-import { redactHeaders } from '@hookfleet/providers';
+import { redactHeaders, redeliveryDigestOf } from '@hookfleet/providers';
 import type { EventPlan } from '@hookfleet/planning';
 import type { EventQueues } from '@hookfleet/queue';
 import { credentialHeadersOf } from '@hookfleet/sources';
@@ -93,6 +93,7 @@ export function createDeliveryStore(deps: StoreDeps): StoreDelivery {
         normalized,
         validation,
         rawBody: raw.body,
+        redeliveryDigest: redeliveryDigestOf(source.provider, raw, payload),
         plan,
         sourceRetry: source.settings.retry,
       }),

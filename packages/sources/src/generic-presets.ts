@@ -2,6 +2,7 @@
 // type are, as generic settings (see generic-settings.ts). A source saved with a preset stores the
 // expansion (with the preset's name beside it), so what the ingress verifies is what the source shows, and
 // a later change to a preset here never changes how an existing source is verified.
+import { GITHUB_HEADERS, STANDARD_WEBHOOK_HEADERS } from '@hookfleet/providers';
 
 const hmacSha256Hex = { type: 'hmac', algorithm: 'sha256', encoding: 'hex', signedContent: '{body}' } as const;
 
@@ -99,23 +100,23 @@ export const GENERIC_PRESETS = {
       type: 'hmac',
       algorithm: 'sha256',
       encoding: 'base64',
-      header: 'webhook-signature',
+      header: STANDARD_WEBHOOK_HEADERS.signature,
       format: 'versioned-list',
       signatureKey: 'v1',
       signedContent: '{id}.{timestamp}.{body}',
-      idHeader: 'webhook-id',
-      timestampHeader: 'webhook-timestamp',
+      idHeader: STANDARD_WEBHOOK_HEADERS.id,
+      timestampHeader: STANDARD_WEBHOOK_HEADERS.timestamp,
       toleranceSeconds: 300,
       secretEncoding: 'whsec',
     },
-    identity: { deliveryId: [{ header: 'webhook-id' }], eventType: [{ pointer: '/type' }] },
+    identity: { deliveryId: [{ header: STANDARD_WEBHOOK_HEADERS.id }], eventType: [{ pointer: '/type' }] },
   },
   /** Senders that copy GitHub (Gitea, Forgejo, in-house tools): X-Hub-Signature-256 "sha256=<hex>". */
   'github-compatible': {
-    auth: { ...hmacSha256Hex, header: 'x-hub-signature-256', prefix: 'sha256=' },
+    auth: { ...hmacSha256Hex, header: GITHUB_HEADERS.signature256, prefix: 'sha256=' },
     identity: {
-      deliveryId: [{ header: 'x-github-delivery' }],
-      eventType: [{ header: 'x-github-event' }],
+      deliveryId: [{ header: GITHUB_HEADERS.delivery }],
+      eventType: [{ header: GITHUB_HEADERS.event }],
       action: [{ pointer: '/action' }],
     },
   },

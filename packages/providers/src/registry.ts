@@ -21,8 +21,3 @@ export const PROVIDERS: Record<CodeProviderName, Provider> = Object.freeze({
 export function isProviderName(name: string): name is ProviderName {
   return (PROVIDER_NAMES as readonly string[]).includes(name);
 }
-
-/** The code provider for a name; undefined for 'generic' (configured per source) and anything unknown. */
-export function providerByName(name: string): Provider | undefined {
-  return isProviderName(name) && name !== 'generic' ? PROVIDERS[name] : undefined;
-}
